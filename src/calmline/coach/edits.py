@@ -1,0 +1,220 @@
+"""Rewrites as edits of a draft: sentence surgery, tidy punctuation, and mapping back past redaction."""
+
+from __future__ import annotations
+
+import difflib
+import re
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+
+from calmline.engine.text import STOPWORDS, WORD, sentences
+
+Replacement = str | Callable[[str], str]
+"""New text for a span: fixed words, or a function of the span's current text."""
+
+
+@dataclass(frozen=True, slots=True)
+class Edit:
+    """Replace ``text[start:end]``; a callable replacement is given the text it replaces.
+
+    Callables let a rewrite be applied to the un-redacted draft: "drop the hedge from this
+    sentence" works the same whether the sentence holds ``[PHONE]`` or the real number.
+    """
+
+    start: int
+    end: int
+    replacement: Replacement
+
+
+Rewrite = tuple[Edit, ...]
+
+
+def apply(text: str, edits: Sequence[Edit]) -> str:
+    """``text`` with non-overlapping ``edits`` applied, then tidied."""
+    out, cursor = [], 0
+    for edit in sorted(edits, key=lambda e: (e.start, e.end)):
+        if edit.start < cursor:
+            continue  # overlapping edits: the first one wins
+        out.append(text[cursor : edit.start])
+        old = text[edit.start : edit.end]
+        out.append(edit.replacement(old) if callable(edit.replacement) else edit.replacement)
+        cursor = edit.end
+    out.append(text[cursor:])
+    return tidy("".join(out))
+
+
+# --- sentences -----------------------------------------------------------------------------
+
+
+def sentence_at(text: str, position: int) -> tuple[int, int]:
+    """The span of the sentence containing ``position`` (the whole text if none does)."""
+    for start, end in sentences(text):
+        if start <= position < end:
+            return start, end
+    return 0, len(text)
+
+
+def words(text: str) -> int:
+    return len(WORD.findall(text))
+
+
+def drop_sentence(text: str, span: tuple[int, int]) -> Edit:
+    """Remove a sentence and the space after it."""
+    start, end = span
+    while end < len(text) and text[end] in " \t":
+        end += 1
+    return Edit(start, end, "")
+
+
+def replace_sentence(span: tuple[int, int], new: str) -> Edit:
+    return Edit(span[0], span[1], new)
+
+
+def insert_before(position: int, new: str) -> Edit:
+    return Edit(position, position, new + " ")
+
+
+def only_sentence(text: str, span: tuple[int, int]) -> bool:
+    """Whether dropping ``span`` would leave nothing worth sending."""
+    return words(text[: span[0]] + text[span[1] :]) < 2
+
+
+# --- tidying -------------------------------------------------------------------------------
+
+SPACES = re.compile(r"[ \t]{2,}")
+SPACE_BEFORE_PUNCT = re.compile(r"[ \t]+([,.!?;:])")
+LEADING_PUNCT = re.compile(r"^[\s,;:—–-]+")
+DOUBLE_PUNCT = re.compile(r"([,;:])\s*([.!?])|,\s*,")
+PIECE_START = re.compile(r"(^|[.!?]\s+)([a-z])")
+
+
+def capitalise_first(text: str) -> str:
+    """Upper-case the first letter of ``text`` (after any leading spaces or quotes)."""
+    for i, char in enumerate(text):
+        if char.isalpha():
+            return text[:i] + char.upper() + text[i + 1 :]
+    return text
+
+
+# Words that start a sentence without being names, so they can follow a prefix in lower case.
+ORDINARY_STARTERS = STOPWORDS | {
+    "thanks",
+    "thank",
+    "sorry",
+    "let",
+    "please",
+    "unfortunately",
+    "sadly",
+    "actually",
+    "okay",
+    "ok",
+    "sure",
+    "great",
+    "right",
+    "well",
+    "yes",
+    "no",
+    "once",
+    "because",
+    "since",
+    "until",
+    "while",
+}
+
+
+def lower_first(text: str) -> str:
+    """Lower-case the first word when it is an ordinary word ("We can…"), not "I" or a name."""
+    m = re.match(r"\s*([A-Za-z][A-Za-z']*)", text)
+    if (
+        not m
+        or m.group(1).lower() not in ORDINARY_STARTERS
+        or m.group(1) in {"I", "I'm", "I've", "I'll", "I'd"}
+    ):
+        return text
+    return text[: m.start(1)] + m.group(1)[0].lower() + text[m.start(1) + 1 :]
+
+
+def tidy(text: str, sentence_case: bool = False) -> str:
+    """Clean up what edits leave behind: doubled spaces, stray commas (and, if asked, sentence case).
+
+    Sentence case is only for text calmline wrote; the agent's own lower-case chat style is theirs.
+    """
+    text = SPACES.sub(" ", text)
+    text = SPACE_BEFORE_PUNCT.sub(r"\1", text)
+    text = DOUBLE_PUNCT.sub(lambda m: m.group(2) or ",", text)
+    text = LEADING_PUNCT.sub("", text)
+    if sentence_case:
+        text = PIECE_START.sub(lambda m: m.group(1) + m.group(2).upper(), text)
+    return text.strip()
+
+
+def without_quotes(quotes: Sequence[str]) -> Callable[[str], str]:
+    """A replacement that strips these phrases from the sentence it is given.
+
+    It finds the phrases by their words rather than by offset, so it works on the agent's own
+    text, where a redacted placeholder may have had a different length.
+    """
+
+    def strip(sentence: str) -> str:
+        spans, cursor = [], 0
+        for quote in quotes:
+            at = sentence.find(quote, cursor)
+            if at >= 0:
+                spans.append((at, at + len(quote)))
+                cursor = at + len(quote)
+        return strip_phrases(sentence, spans)
+
+    return strip
+
+
+def strip_phrases(sentence: str, phrases: Sequence[tuple[int, int]]) -> str:
+    """``sentence`` without the phrases at the given spans (relative to it), tidied."""
+    out, cursor = [], 0
+    for start, end in sorted(phrases):
+        if start < cursor:
+            continue
+        out.append(sentence[cursor:start])
+        cursor = end
+        # Swallow the comma or dash that tied the phrase to the rest ("As I said, the…").
+        tail = re.match(r"\s*[,—–-]?\s*", sentence[cursor:])
+        if tail:
+            cursor += tail.end()
+    out.append(sentence[cursor:])
+    return capitalise_first(tidy(" ".join(p.strip() for p in out if p.strip())))
+
+
+# --- redaction -----------------------------------------------------------------------------
+
+
+class OffsetMap:
+    """Maps offsets in a redacted text back to the original text it was made from."""
+
+    def __init__(self, original: str, redacted: str) -> None:
+        self.identity = original == redacted
+        self.blocks: list[tuple[str, int, int, int, int]] = []
+        if not self.identity:
+            matcher = difflib.SequenceMatcher(None, redacted, original, autojunk=False)
+            self.blocks = matcher.get_opcodes()
+
+    def start(self, offset: int) -> int:
+        return self._map(offset, at_end=False)
+
+    def end(self, offset: int) -> int:
+        return self._map(offset, at_end=True)
+
+    def _map(self, offset: int, at_end: bool) -> int:
+        if self.identity:
+            return offset
+        for tag, r_start, r_end, o_start, o_end in self.blocks:
+            inside = r_start < offset <= r_end if at_end else r_start <= offset < r_end
+            if inside:
+                if tag == "equal":
+                    return o_start + offset - r_start
+                return o_end if at_end else o_start  # a placeholder maps to the whole original piece
+        return self.blocks[-1][4] if self.blocks else offset
+
+    def edit(self, edit: Edit) -> Edit:
+        if edit.start == edit.end:
+            position = self.start(edit.start)
+            return Edit(position, position, edit.replacement)
+        return Edit(self.start(edit.start), self.end(edit.end), edit.replacement)

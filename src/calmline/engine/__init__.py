@@ -1,0 +1,1 @@
+"""The analysis engine: redaction, registered detectors, the state tracker and playbook rules."""

@@ -1,0 +1,126 @@
+"""The engine: one code path that takes a turn through redaction, detectors, state and rules."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator
+from functools import cache
+
+from calmline.engine import registry
+from calmline.engine.context import Context, Detector
+from calmline.engine.redact import redact
+from calmline.engine.rules import RuleBook
+from calmline.engine.state import StateTracker
+from calmline.engine.summary import summarize
+from calmline.model import (
+    Conversation,
+    ConversationAnalysis,
+    ConversationInfo,
+    CustomerState,
+    Role,
+    Signal,
+    Turn,
+    TurnAnalysis,
+)
+from calmline.playbook import Playbook, load_default
+
+
+class Engine:
+    """Detectors, state tracker and rules assembled from a playbook; safe to share between threads."""
+
+    def __init__(self, playbook: Playbook) -> None:
+        self.playbook = playbook
+        self.detectors: list[Detector] = [
+            registry.create(spec.name, spec.config) for spec in playbook.detectors
+        ]
+        self.tracker = StateTracker(playbook)
+        self.rules = RuleBook(playbook)
+
+    @classmethod
+    def default(cls) -> Engine:
+        """The engine of the shipped default playbook (built once per process)."""
+        return _default_engine()
+
+    def session(self, conversation: Conversation | ConversationInfo | None = None) -> Session:
+        """Start following a live conversation; its turns, if any, are replayed first."""
+        info = self._info(conversation or Conversation())
+        session = Session(self, info)
+        if isinstance(conversation, Conversation):
+            for turn in conversation.turns:
+                session.add(turn)
+        return session
+
+    def _info(self, conversation: Conversation | ConversationInfo) -> ConversationInfo:
+        if isinstance(conversation, ConversationInfo):
+            return conversation
+        info = conversation.model_dump(exclude={"turns"})
+        if info["after_hours"] is None:
+            started = conversation.started_at
+            info["after_hours"] = started is not None and self.playbook.business_hours.closed_at(started)
+        return ConversationInfo(**info)
+
+    def analyze(self, conversation: Conversation) -> ConversationAnalysis:
+        """Analyse a whole conversation, turn by turn, exactly as it would be analysed live."""
+        return self.session(conversation).result()
+
+    def pipe(self, conversations: Iterable[Conversation]) -> Iterator[ConversationAnalysis]:
+        for conversation in conversations:
+            yield self.analyze(conversation)
+
+
+class Session:
+    """One conversation as it unfolds: add turns, read the latest state."""
+
+    def __init__(self, engine: Engine, info: ConversationInfo) -> None:
+        self.engine = engine
+        self.info = info
+        self.history: list[TurnAnalysis] = []
+        self.state = CustomerState(customer_name=info.customer_name)
+        self._fired: dict[str, list[int]] = {}
+
+    def context(self) -> Context:
+        return Context(self.info, self.history, self.state, len(self.history))
+
+    def detect(self, turn: Turn) -> list[Signal]:
+        """Signals for ``turn`` (already redacted) as the next turn, without recording it."""
+        context = self.context()
+        signals: list[Signal] = []
+        for detector in self.engine.detectors:
+            if turn.role in detector.roles:
+                signals.extend(detector(turn, context))
+        return signals
+
+    def add(self, turn: Turn) -> TurnAnalysis:
+        """Analyse the next turn and record it."""
+        text, redactions = redact(turn.text)
+        clean = turn.model_copy(update={"text": text})
+        signals = self.detect(clean)
+        state = self.engine.tracker.update(self.state, clean, signals, self.context())
+        guidance, alerts = self.engine.rules.apply(clean, signals, state, self.context(), self._fired)
+        analysis = TurnAnalysis(
+            index=len(self.history),
+            speaker=turn.speaker,
+            role=turn.role,
+            text=text,
+            signals=signals,
+            state=state,
+            guidance=guidance,
+            alerts=alerts,
+            redactions=redactions,
+        )
+        self.history.append(analysis)
+        self.state = state
+        return analysis
+
+    def result(self) -> ConversationAnalysis:
+        return ConversationAnalysis(
+            conversation=self.info, turns=list(self.history), summary=summarize(self.history)
+        )
+
+    @property
+    def customer_turns(self) -> list[TurnAnalysis]:
+        return [t for t in self.history if t.role is Role.customer]
+
+
+@cache
+def _default_engine() -> Engine:
+    return Engine(load_default())

@@ -1,0 +1,53 @@
+"""The vocabulary of signal kinds: stable names that rules, the coach, storage and users rely on."""
+
+from __future__ import annotations
+
+# Customer turns.
+CUSTOMER_SIGNALS: dict[str, str] = {
+    "anger": "anger, annoyance, disgust or disapproval",
+    "distress": "sadness, fear, nervousness, disappointment or grief",
+    "negative": "any negative emotion",
+    "positive": "thanks, relief, satisfaction",
+    "shouting": "capitals or runs of exclamation marks",
+    "offensive": "profane, insulting or hateful words",
+    "venting": "strong or profane words aimed at a thing or situation, not at the agent",
+    "abuse_at_agent": "an insult or harassment aimed at the person addressed",
+    "violence_threat": "a threat to harm someone",
+    "self_harm": "intent, plan or thoughts of harming or killing oneself",
+    "manager_request": "asks for a supervisor or manager, or to complain higher",
+    "emergency": "an urgent situation: medical, no heat or cooling, flooding, gas, fire",
+    "callback_number": "a phone number was given (redacted)",
+    "location": "an address or place was given",
+    "company_fault": "the company made a mistake (billing error, missed delivery, outage …)",
+    "repetition": "the customer repeats a complaint: they do not feel heard",
+    "customer_name": "the customer's name (data: {'name'})",
+    "grievance": "a distinct complaint (data: {'topic'})",
+    "confusion": "the customer does not understand or the problem is still unclear",
+    "wants_to_end": "the customer signals the conversation is over",
+}
+
+# Agent turns (and agent drafts through the coach).
+AGENT_SIGNALS: dict[str, str] = {
+    "acknowledgement": "the agent acknowledges the customer's feeling (P02)",
+    "clarifying_question": "the agent asks a question about the problem (P03)",
+    "restatement": "the agent restates what they heard (P03)",
+    "interruption": "the agent talks over the customer or fires turns in a row (P04)",
+    "hostile_tone": "sarcasm, anger, defensiveness or 'calm down' (P01)",
+    "shouting": "capitals or runs of exclamation marks (P01)",
+    "lecture": "lecturing or blaming the customer (P05)",
+    "canned_repeat": "the same line said again in this conversation (P06)",
+    "negative_phrasing": "what cannot be done instead of what can (P07)",
+    "transfer": "the customer is being transferred (P08)",
+    "promise": "a commitment (data: {'beyond_authority'}) (P09, P18)",
+    "overpromise": "a guarantee or deadline beyond the agent's authority (P09)",
+    "apology": "the agent apologises (P14)",
+    "boundary_statement": "the agent sets a boundary about abusive language (P11)",
+    "name_used": "the agent uses the customer's name (P15)",
+    "options_offered": "the agent offers options (P16 purpose)",
+    "action_taken": "the agent acts or confirms an action (P16 react)",
+    "hedging": "vague, unsure wording (P17)",
+    "contradiction": "contradicts what the agent said earlier (P17)",
+    "closing": "the agent is ending the conversation (P20)",
+    "further_help_offer": "the agent offers further help (P20)",
+    "supervisor_involved": "the agent brings in a supervisor (P10)",
+}

@@ -1,0 +1,154 @@
+"""Small text helpers shared by detectors: phrase patterns to evidence, words, sentences."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+
+from calmline.model import Evidence
+
+WORD = re.compile(r"[A-Za-z][A-Za-z']*")
+SENTENCE = re.compile(r"[^.!?\n]+[.!?]*")
+
+STOPWORDS = frozenset(
+    [
+        "a",
+        "an",
+        "the",
+        "and",
+        "or",
+        "but",
+        "if",
+        "so",
+        "to",
+        "of",
+        "in",
+        "on",
+        "at",
+        "for",
+        "with",
+        "from",
+        "by",
+        "about",
+        "as",
+        "is",
+        "are",
+        "was",
+        "were",
+        "be",
+        "been",
+        "being",
+        "am",
+        "i",
+        "me",
+        "my",
+        "mine",
+        "you",
+        "your",
+        "yours",
+        "we",
+        "our",
+        "us",
+        "it",
+        "its",
+        "this",
+        "that",
+        "these",
+        "those",
+        "there",
+        "here",
+        "have",
+        "has",
+        "had",
+        "do",
+        "does",
+        "did",
+        "not",
+        "no",
+        "yes",
+        "can",
+        "could",
+        "will",
+        "would",
+        "should",
+        "shall",
+        "may",
+        "might",
+        "must",
+        "just",
+        "very",
+        "really",
+        "too",
+        "also",
+        "then",
+        "than",
+        "now",
+        "what",
+        "which",
+        "who",
+        "whom",
+        "when",
+        "where",
+        "why",
+        "how",
+        "all",
+        "any",
+        "some",
+        "he",
+        "she",
+        "they",
+        "them",
+        "his",
+        "her",
+        "their",
+        "get",
+        "got",
+        "im",
+        "ive",
+        "dont",
+        "cant",
+        "wont",
+    ]
+)
+
+
+def phrases(words: Iterable[str]) -> re.Pattern[str]:
+    """One case-insensitive pattern matching any of ``words`` on word boundaries.
+
+    Entries are regular expressions, so a lexicon can say ``calm(?:ing)? down``.
+    Longer entries are tried first so the evidence quotes the fullest phrase.
+    """
+    ordered = sorted(set(words), key=len, reverse=True)
+    return re.compile(r"(?<![\w'])(?:" + "|".join(ordered) + r")(?![\w'])", re.IGNORECASE)
+
+
+def evidence(turn: int, text: str, start: int, end: int) -> Evidence:
+    return Evidence(turn=turn, span=(start, end), quote=text[start:end])
+
+
+def find(pattern: re.Pattern[str], text: str, turn: int) -> list[Evidence]:
+    """Evidence for every match of ``pattern`` in ``text``."""
+    return [evidence(turn, text, m.start(), m.end()) for m in pattern.finditer(text)]
+
+
+def content_words(text: str) -> set[str]:
+    """Lower-cased words that carry meaning (no stopwords, no very short words)."""
+    return {
+        w
+        for w in (m.group().lower().strip("'") for m in WORD.finditer(text))
+        if len(w) > 2 and w not in STOPWORDS
+    }
+
+
+def sentences(text: str) -> list[tuple[int, int]]:
+    """Spans of the sentences of ``text``, stripped of surrounding spaces."""
+    spans = []
+    for m in SENTENCE.finditer(text):
+        start, end = m.start(), m.end()
+        while start < end and text[start].isspace():
+            start += 1
+        while end > start and text[end - 1].isspace():
+            end -= 1
+        if start < end:
+            spans.append((start, end))
+    return spans
