@@ -196,3 +196,25 @@ def test_same_code_path_live_and_whole(engine: Engine) -> None:
     session = engine.session(Conversation(id="x"))
     live = [session.add(t) for t in lines]
     assert whole.turns == live
+
+
+def test_the_playbooks_refund_authority_reaches_the_promise_detectors(engine: Engine, tmp_path) -> None:
+    from calmline.playbook import load_playbook
+
+    company = tmp_path / "acme.yaml"
+    company.write_text("authority: {max_refund: 200}\n")
+    lines = (("c", "You overcharged me by $150."), ("a", "I'll refund the $150 to your card today."))
+    default_turn = play(engine, *lines)[1]
+    acme_turn = play(Engine(load_playbook(company)), *lines)[1]
+    assert "overpromised" in rules(default_turn)
+    assert "overpromised" not in rules(acme_turn)
+
+
+def test_talking_over_the_customer_on_a_call_is_an_interruption(engine: Engine) -> None:
+    session = engine.session(Conversation(channel="voice"))
+    session.add(Turn(speaker="Caller", role=Role.customer, text="So the engineer came and then he just left and",
+                     start=10.0, end=16.0))
+    cut_in = session.add(Turn(speaker="Agent", role=Role.agent, text="Right, I see, let me check that.",
+                              start=13.5, end=15.0))
+    assert "interruption" in {s.kind for s in cut_in.signals}
+    assert cut_in.start == 13.5 and "agent-interrupted" in rules(cut_in)

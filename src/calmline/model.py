@@ -250,6 +250,9 @@ class TurnAnalysis(_Model):
     speaker: str
     role: Role
     text: str = Field(description="The turn's text with personal data redacted.")
+    timestamp: datetime | None = None
+    start: float | None = Field(default=None, description="Voice: seconds from call start.")
+    end: float | None = Field(default=None, description="Voice: seconds from call start.")
     signals: list[Signal]
     state: CustomerState
     guidance: list[Guidance]

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
 from functools import cache
+from typing import Any
 
 from calmline.engine import registry
 from calmline.engine.context import Context, Detector
@@ -30,7 +31,7 @@ class Engine:
     def __init__(self, playbook: Playbook) -> None:
         self.playbook = playbook
         self.detectors: list[Detector] = [
-            registry.create(spec.name, spec.config) for spec in playbook.detectors
+            registry.create(spec.name, _with_authority(spec.name, spec.config, playbook)) for spec in playbook.detectors
         ]
         self.tracker = StateTracker(playbook)
         self.rules = RuleBook(playbook)
@@ -101,6 +102,9 @@ class Session:
             speaker=turn.speaker,
             role=turn.role,
             text=text,
+            timestamp=turn.timestamp,
+            start=turn.start,
+            end=turn.end,
             signals=signals,
             state=state,
             guidance=guidance,
@@ -119,6 +123,18 @@ class Session:
     @property
     def customer_turns(self) -> list[TurnAnalysis]:
         return [t for t in self.history if t.role is Role.customer]
+
+
+def _with_authority(name: str, config: dict[str, Any], playbook: Playbook) -> dict[str, Any]:
+    """Fill a detector's authority settings (max_refund, may_promise) from the playbook's ``authority``.
+
+    The company sets its limits once; detectors that judge promises (P09) take them from there
+    unless their own config says otherwise.
+    """
+    accepted = registry.parameters(name)
+    authority = playbook.authority.model_dump()
+    filled = {key: value for key, value in authority.items() if key in accepted and key not in config}
+    return {**filled, **config}
 
 
 @cache

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import inspect
 from collections.abc import Callable
 from typing import Any
 
@@ -37,6 +38,13 @@ def create(name: str, config: dict[str, Any] | None = None) -> Detector:
         return factory(**(config or {}))
     except TypeError as exc:
         raise RegistryError(f"bad configuration for detector {name!r}: {exc}") from None
+
+
+def parameters(name: str) -> frozenset[str]:
+    """The configuration keys the factory registered as ``name`` accepts."""
+    _load_builtin()
+    factory = _factories.get(name)
+    return frozenset(inspect.signature(factory).parameters) if factory else frozenset()
 
 
 def names() -> list[str]:
