@@ -8,8 +8,7 @@ from functools import lru_cache
 from typing import NamedTuple
 
 from calmline.engine.context import Context
-from calmline.engine.detectors.crisis import (
-    CUSTOMER,
+from calmline.engine.detectors._cues import (
     Cues,
     Hit,
     clause_before,
@@ -19,6 +18,7 @@ from calmline.engine.detectors.crisis import (
     scan,
     strongest,
 )
+from calmline.engine.detectors._phrase import CUSTOMER
 from calmline.engine.registry import register
 from calmline.engine.text import evidence
 from calmline.model import Evidence, Signal, Turn

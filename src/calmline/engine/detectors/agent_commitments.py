@@ -7,7 +7,8 @@ from collections.abc import Sequence
 from functools import lru_cache
 
 from calmline.engine.context import Context
-from calmline.engine.detectors.agent_tone import AGENT, PhraseDetector, sentence_of
+from calmline.engine.detectors._phrase import AGENT, PhraseDetector
+from calmline.engine.detectors.agent_tone import sentence_of
 from calmline.engine.registry import register
 from calmline.engine.text import STOPWORDS, evidence, phrases, sentences
 from calmline.model import Evidence, Role, Signal, Turn

@@ -6,7 +6,7 @@ import re
 from functools import lru_cache
 
 from calmline.engine.context import Context
-from calmline.engine.detectors.agent_tone import AGENT, PhraseDetector
+from calmline.engine.detectors._phrase import AGENT, PhraseDetector
 from calmline.engine.registry import register
 from calmline.engine.text import evidence, phrases, sentences
 from calmline.model import Evidence, Role, Signal, Turn

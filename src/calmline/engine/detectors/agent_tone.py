@@ -3,28 +3,14 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
 from functools import lru_cache
 from typing import ClassVar
 
 from calmline.engine.context import Context
+from calmline.engine.detectors._phrase import AGENT, Keep, PhraseDetector, matches
 from calmline.engine.registry import register
 from calmline.engine.text import WORD, evidence, phrases, sentences
 from calmline.model import Evidence, Role, Signal, Turn
-
-AGENT = frozenset({Role.agent})
-
-Keep = Callable[[str, re.Match[str]], bool]
-"""Decides whether one match of a phrase really counts (text, match) -> bool."""
-
-
-def matches(pattern: re.Pattern[str], text: str, turn: int, keep: Keep | None = None) -> list[Evidence]:
-    """Evidence for the matches of ``pattern`` that ``keep`` accepts."""
-    return [
-        evidence(turn, text, m.start(), m.end())
-        for m in pattern.finditer(text)
-        if keep is None or keep(text, m)
-    ]
 
 
 def sentence_of(text: str, position: int) -> tuple[int, int]:
@@ -33,38 +19,6 @@ def sentence_of(text: str, position: int) -> tuple[int, int]:
         if start <= position < end:
             return start, end
     return 0, len(text)
-
-
-class PhraseDetector:
-    """Fires one signal when phrases of a pattern occur in an agent turn; evidence = each phrase."""
-
-    roles = AGENT
-
-    def __init__(
-        self,
-        name: str,
-        kind: str,
-        practice: str,
-        pattern: re.Pattern[str],
-        score: float,
-        keep: Keep | None = None,
-    ) -> None:
-        self.name = name
-        self.kind = kind
-        self.practice = practice
-        self.pattern = pattern
-        self.score = score
-        self.keep = keep
-
-    def __call__(self, turn: Turn, context: Context) -> list[Signal]:
-        found = matches(self.pattern, turn.text, context.index, self.keep)
-        if not found:
-            return []
-        return [
-            Signal(
-                kind=self.kind, score=self.score, evidence=found, practice=self.practice, detector=self.name
-            )
-        ]
 
 
 class CategorisedDetector:

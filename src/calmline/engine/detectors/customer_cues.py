@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 
 from calmline.engine.context import Context
-from calmline.engine.detectors._phrase import PhraseDetector
+from calmline.engine.detectors._phrase import CUSTOMER, PhraseDetector
 from calmline.engine.registry import register
 from calmline.engine.text import evidence, phrases
 from calmline.model import Role, Signal, Turn
@@ -157,12 +157,7 @@ def make_customer_name() -> CustomerName:
 @register("calmline.confusion.v1")
 def make_confusion() -> PhraseDetector:
     return PhraseDetector(
-        "calmline.confusion.v1",
-        "confusion",
-        CONFUSION,
-        roles=frozenset({Role.customer}),
-        practice="P03",
-        score=0.7,
+        "calmline.confusion.v1", "confusion", "P03", CONFUSION, 0.7, roles=CUSTOMER, per_extra_match=0.1
     )
 
 
@@ -171,8 +166,9 @@ def make_wants_to_end() -> PhraseDetector:
     return PhraseDetector(
         "calmline.wants_to_end.v1",
         "wants_to_end",
+        "P20",
         WANTS_TO_END,
-        roles=frozenset({Role.customer}),
-        practice="P20",
-        score=0.7,
+        0.7,
+        roles=CUSTOMER,
+        per_extra_match=0.1,
     )

@@ -6,8 +6,7 @@ import re
 from typing import Any
 
 from calmline.engine.context import Context
-from calmline.engine.detectors.crisis import (
-    CUSTOMER,
+from calmline.engine.detectors._cues import (
     Cues,
     Hit,
     clause_before,
@@ -18,6 +17,7 @@ from calmline.engine.detectors.crisis import (
     strongest,
     to_signal,
 )
+from calmline.engine.detectors._phrase import CUSTOMER
 from calmline.engine.registry import register
 from calmline.engine.text import evidence
 from calmline.model import Role, Signal, Turn

@@ -65,9 +65,16 @@ ANGER = phrases(
         r"you'?ve got to be kidding",
         r"this is a nightmare",
         r"hopeless",
-        r"are you (?:even|serious)", r"don'?t you dare", r"i can'?t believe", r"waste of (?:my )?time",
-        r"nobody (?:is )?(?:taking|takes|will take) (?:any )?responsibility", r"not good enough",
-        r"this is (?:insane|crazy|a disgrace)", r"sick to death", r"beyond a joke", r"had it with",
+        r"are you (?:even|serious)",
+        r"don'?t you dare",
+        r"i can'?t believe",
+        r"waste of (?:my )?time",
+        r"nobody (?:is )?(?:taking|takes|will take) (?:any )?responsibility",
+        r"not good enough",
+        r"this is (?:insane|crazy|a disgrace)",
+        r"sick to death",
+        r"beyond a joke",
+        r"had it with",
     ]
 )
 DISTRESS = phrases(

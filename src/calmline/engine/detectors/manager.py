@@ -3,7 +3,16 @@
 from __future__ import annotations
 
 from calmline.engine.context import Context
-from calmline.engine.detectors.crisis import CUSTOMER, Cues, Hit, cue, rx, scan, strongest, to_signal
+from calmline.engine.detectors._cues import (
+    Cues,
+    Hit,
+    cue,
+    rx,
+    scan,
+    strongest,
+    to_signal,
+)
+from calmline.engine.detectors._phrase import CUSTOMER
 from calmline.engine.registry import register
 from calmline.model import Signal, Turn
 
