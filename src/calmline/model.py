@@ -186,6 +186,7 @@ class CustomerState(_Model):
     name_used: bool = False
     transfer_count: int = 0
     promises: list[Promise] = Field(default_factory=list)
+    help_offered: bool = Field(False, description="The agent has offered further help (P20).")
     agent_missteps: int = Field(0, description="Agent turns that lectured, snapped, refused or transferred.")
     customer_turns: int = 0
     agent_turns: int = 0

@@ -21,6 +21,7 @@ from calmline.model import (
 from calmline.playbook.schema import AlertAction, Condition, Playbook, Rule, TurnCondition
 
 MAX_SUGGESTIONS = 2
+EMERGENCY_QUESTIONS = "@emergency_questions"
 MAX_EVIDENCE = 6
 
 
@@ -89,7 +90,7 @@ class RuleBook:
     ) -> Guidance:
         action = rule.guidance
         assert action is not None
-        variants = self._expand(action.suggestions)
+        variants = self._expand(action.suggestions, state)
         if rule.alert is not None and rule.alert.procedure == "abuse":
             variants = self._abuse_step(state).wording
         seed = zlib.crc32(f"{context.conversation.id}:{rule.id}".encode()) + times
@@ -159,11 +160,17 @@ class RuleBook:
         steps = self.playbook.abuse_policy.steps
         return steps[min(max(state.abuse_incidents, 1), len(steps)) - 1]
 
-    def _expand(self, suggestions: Sequence[str]) -> list[str]:
-        """``@name`` in a rule's suggestions stands for the playbook's wording variants of that name."""
+    def _expand(self, suggestions: Sequence[str], state: CustomerState) -> list[str]:
+        """``@name`` in a rule's suggestions stands for the playbook's wording variants of that name.
+
+        ``@emergency_questions`` stands for the questions of the emergency checklist items still missing.
+        """
         expanded: list[str] = []
         for text in suggestions:
-            if text.startswith("@"):
+            if text == EMERGENCY_QUESTIONS:
+                missing = set(_missing(state))
+                expanded.extend(i.ask for i in self.playbook.emergency.checklist if i.label in missing)
+            elif text.startswith("@"):
                 expanded.extend(self.playbook.wording.get(text[1:], []))
             else:
                 expanded.append(text)
@@ -193,6 +200,7 @@ def _missing(state: CustomerState) -> list[str]:
 DERIVED = {
     "unanswered_grievances": _unanswered,
     "emergency_missing": lambda state: len(_missing(state)),
+    "emergency_active": lambda state: state.emergency is not None,
 }
 
 

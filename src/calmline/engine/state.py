@@ -28,6 +28,7 @@ FIRES = 0.5
 
 MAX_GRIEVANCE_EVIDENCE = 5
 NEUTRAL_TURN_DECAY = 0.85
+EMERGENCY_STRAIN = 0.6
 AGENT_MISSTEPS = ("hostile_tone", "shouting", "lecture", "negative_phrasing", "canned_repeat", "overpromise")
 
 DEFAULT_WEIGHTS = {
@@ -85,7 +86,13 @@ class StateTracker:
         self, state: CustomerState, scores: Scores, signals: list[Signal], context: Context
     ) -> None:
         state.customer_turns += 1
-        feeling = max(scores.get("anger", 0.0), scores.get("distress", 0.0), scores.get("negative", 0.0))
+        # Someone reporting an emergency is under strain even when their words are calm.
+        feeling = max(
+            scores.get("anger", 0.0),
+            scores.get("distress", 0.0),
+            scores.get("negative", 0.0),
+            EMERGENCY_STRAIN * scores.get("emergency", 0.0),
+        )
         hostility = max(scores.get("abuse_at_agent", 0.0), scores.get("violence_threat", 0.0))
         turn_mood = (
             -5.0 * feeling
@@ -165,6 +172,8 @@ class StateTracker:
             state.transfer_count += 1
         if scores.fires("name_used"):
             state.name_used = True
+        if scores.fires("further_help_offer"):
+            state.help_offered = True
         if scores.fires("acknowledgement") or scores.fires("restatement") or scores.fires("apology"):
             _move_grievances(state, GrievanceStatus.open, GrievanceStatus.acknowledged)
         acted = scores.fires("action_taken") or scores.fires("promise")

@@ -81,6 +81,7 @@ class CrisisProcedure(_Strict):
 class ChecklistField(_Strict):
     field: Literal["callback_number", "location", "nature"]
     label: str
+    ask: str = Field(description="The question that captures it; offered while it is missing.")
 
 
 class EmergencyProcedure(_Strict):
@@ -207,7 +208,9 @@ class Rule(_Strict):
         return self
 
 
-DERIVED_STATE = frozenset({"unanswered_grievances", "emergency_missing"})
+DERIVED_STATE = frozenset({"unanswered_grievances", "emergency_missing", "emergency_active"})
+DYNAMIC_WORDING = frozenset({"emergency_questions"})
+"""Wording names the engine fills in itself (the questions of missing emergency checklist items)."""
 """State values rules may test besides CustomerState's own fields (computed by the engine)."""
 
 
@@ -257,7 +260,7 @@ class Playbook(_Strict):
             wording = [
                 t[1:] for t in (rule.guidance.suggestions if rule.guidance else []) if t.startswith("@")
             ]
-            missing = [w for w in wording if w not in self.wording]
+            missing = [w for w in wording if w not in self.wording and w not in DYNAMIC_WORDING]
             if missing:
                 raise ValueError(
                     f"rule {rule.id!r} refers to wording {', '.join('@' + w for w in missing)} "
