@@ -92,6 +92,7 @@ class StateTracker:
             scores.get("distress", 0.0),
             scores.get("negative", 0.0),
             EMERGENCY_STRAIN * scores.get("emergency", 0.0),
+            scores.get("self_harm", 0.0),
         )
         hostility = max(scores.get("abuse_at_agent", 0.0), scores.get("violence_threat", 0.0))
         turn_mood = (
