@@ -13,8 +13,10 @@ from rich.console import Console
 from calmline.cli import playbook_cmd
 from calmline.cli.demo import run_demo
 from calmline.cli.render import analysis_view, coach_view
+from calmline.engine.pipeline import Engine
 from calmline.errors import CalmlineError, InputError
 from calmline.model import Conversation
+from calmline.playbook import load_playbook
 
 app = typer.Typer(
     name="calmline",
@@ -193,10 +195,7 @@ def _read(
     )
 
 
-def _engine(playbook: Path | None):
-    from calmline.engine.pipeline import Engine
-    from calmline.playbook import load_playbook
-
+def _engine(playbook: Path | None) -> Engine:
     return Engine.default() if playbook is None else Engine(load_playbook(playbook))
 
 

@@ -18,7 +18,7 @@ from calmline.model import (
     Signal,
     Turn,
 )
-from calmline.playbook.schema import AlertAction, Condition, Playbook, Rule, TurnCondition
+from calmline.playbook.schema import AbuseStep, AlertAction, Condition, Playbook, Rule, TurnCondition
 
 MAX_SUGGESTIONS = 2
 EMERGENCY_QUESTIONS = "@emergency_questions"
@@ -156,7 +156,7 @@ class RuleBook:
             )
         return None
 
-    def _abuse_step(self, state: CustomerState):
+    def _abuse_step(self, state: CustomerState) -> AbuseStep:
         steps = self.playbook.abuse_policy.steps
         return steps[min(max(state.abuse_incidents, 1), len(steps)) - 1]
 
