@@ -119,6 +119,16 @@ ORDINARY_STARTERS = STOPWORDS | {
     "since",
     "until",
     "while",
+    # Imperatives an agent often starts with.
+    "calm",
+    "just",
+    "hold",
+    "give",
+    "bear",
+    "try",
+    "check",
+    "don't",
+    "relax",
 }
 
 
