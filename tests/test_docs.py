@@ -22,5 +22,5 @@ def test_cli_reference_is_current() -> None:
 
 def test_every_command_is_in_the_readme() -> None:
     readme = (ROOT / "README.md").read_text(encoding="utf-8")
-    for command in ("analyze", "coach", "demo", "playbook init", "playbook validate", "detectors", "schema"):
+    for command in ("analyze", "coach", "demo", "playbook init", "playbook validate", "detect", "detectors", "schema"):
         assert f"calmline {command}" in readme

@@ -12,6 +12,7 @@ from rich.console import Console
 
 from calmline.cli import playbook_cmd
 from calmline.cli.demo import run_demo
+from calmline.cli.detect_cmd import detect as detect_command
 from calmline.cli.render import analysis_view, coach_view
 from calmline.engine.pipeline import Engine
 from calmline.errors import CalmlineError, InputError
@@ -27,6 +28,7 @@ app = typer.Typer(
     pretty_exceptions_enable=False,
 )
 app.add_typer(playbook_cmd.app, name="playbook")
+app.command(name="detect")(detect_command)
 
 EXIT_INPUT = 2
 EXIT_INTERNAL = 70

@@ -11,6 +11,7 @@ COMMANDS = [
     ["analyze"],
     ["coach"],
     ["demo"],
+    ["detect"],
     ["detectors"],
     ["schema"],
     ["playbook"],

@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable
+import re
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from functools import lru_cache
 
 from calmline.engine.context import Context
 from calmline.model import (
@@ -20,6 +23,7 @@ from calmline.model import (
     Role,
     Signal,
     Turn,
+    TurnAnalysis,
 )
 from calmline.playbook.schema import Playbook
 
@@ -41,7 +45,31 @@ DEFAULT_WEIGHTS = {
     "agent_missteps": 1.5,
     "manager_request": 3.0,
     "abuse": 1.5,
+    # Cues from the customer's last FORECAST_WINDOW turns (``window_features``). Hand-set, not
+    # fitted: the conversation data that could fit them may not be used for shipped weights.
+    # Blame aimed at the agent is the clearest sign a conversation is turning personal; one
+    # blaming turn adds 0.8 to the logit and two add 1.6 (three repeated complaints add 1.8).
+    "blame": 1.6,
+    # Talking about "you" rather than the problem is a weak sign alone, so it weighs little.
+    "second_person": 0.8,
+    # Mood already remembers negativity; this adds that it keeps coming, turn after turn.
+    "sustained_negativity": 0.8,
+    # Questions asked in anger or blame: the customer feels they are not being answered.
+    "pressing_questions": 0.6,
+    # Heat from a recent turn (profanity, venting, shouting); intensity already counts this turn's.
+    "heat": 0.4,
 }
+"""Hand-set weights of the escalation forecast (the playbook's ``escalation.weights`` override them)."""
+
+WINDOW_FEATURES = ("blame", "heat", "sustained_negativity", "pressing_questions", "second_person")
+"""The features read from the customer's recent turns (``window_features``); the rest come from the state."""
+
+FORECAST_WINDOW = 4
+"""How many of the customer's most recent turns (this one included) the forecast cues look back over."""
+
+MIN_TURNS_FOR_TREND = 2
+"""A forecast reads where the conversation is heading: one customer turn has no direction yet (the
+mood and intensity features already answer that turn), so the window cues wait for a second."""
 
 
 class Scores(dict[str, float]):
@@ -77,7 +105,11 @@ class StateTracker:
         elif turn.role is Role.agent:
             self._agent_turn(state, scores, signals, context)
         self._capture_emergency_facts(state, signals)
-        state.escalation_risk = round(self.escalation_risk(state, context.conversation.after_hours), 3)
+        window = forecast_window(
+            context.history, turn_cues(turn.text, scores) if turn.role is Role.customer else None
+        )
+        risk = self.escalation_risk(self.features(state, window), context.conversation.after_hours)
+        state.escalation_risk = round(risk, 3)
         return state
 
     # --- customer ------------------------------------------------------------------------
@@ -201,8 +233,12 @@ class StateTracker:
 
     # --- risk ----------------------------------------------------------------------------
 
-    def features(self, state: CustomerState) -> dict[str, float]:
-        """What the escalation forecast looks at, each scaled to 0–1."""
+    def features(self, state: CustomerState, window: Sequence[TurnCues] = ()) -> dict[str, float]:
+        """What the escalation forecast looks at, each scaled to 0–1.
+
+        ``window`` holds the cues of the customer's most recent turns, newest first (see
+        ``forecast_window``); the state carries the rest of the conversation so far.
+        """
         unanswered = sum(g.status is GrievanceStatus.open for g in state.grievances)
         return {
             "negativity": max(0.0, -state.mood) / 5.0,
@@ -214,15 +250,137 @@ class StateTracker:
             "agent_missteps": min(state.agent_missteps, 3) / 3.0,
             "manager_request": float(state.manager_requested),
             "abuse": float(state.abuse_incidents > 0),
+            **window_features(window),
         }
 
-    def escalation_risk(self, state: CustomerState, after_hours: bool) -> float:
-        logit = self.model.bias + sum(
-            self.weights[name] * value for name, value in self.features(state).items()
-        )
+    def escalation_risk(self, features: dict[str, float], after_hours: bool) -> float:
+        """The logistic of the weighted features: the probability-like risk the P10 rules read."""
+        logit = self.model.bias + sum(self.weights.get(name, 0.0) * value for name, value in features.items())
         if after_hours:
             logit += self.model.after_hours_boost
         return 1.0 / (1.0 + math.exp(-logit))
+
+
+# --- escalation forecast cues ------------------------------------------------------------
+#
+# Conversations that end in an escalation or a personal attack tend to show it first in how
+# the customer speaks *to* the other person: blame aimed at "you", negativity that persists
+# turn after turn, heated words, and pointed questions that keep coming. The cues are read
+# from the signal kinds the detectors produce (so trained and pattern detectors serve alike)
+# plus who the words are aimed at, which no detector reports.
+
+# Second-person words, once courtesy forms ("thank you", "could you …", "if you …") are removed.
+_SECOND_PERSON = re.compile(r"\b(?:you|your|yours|yourself|yourselves|ya|u|youre|y'all)\b")
+_COURTESY = re.compile(
+    r"\b(?:thank\s+you|thanks\s+to\s+you|(?:can|could|would|will|may|might)\s+you(?:\s+please)?|"
+    r"do\s+you\s+(?:have|know|offer|sell|ship|take|accept|do|mind)|are\s+you\s+able|if\s+you|"
+    r"you\s+(?:can|could|may|might)|you(?:'re|\s+are)\s+welcome|see\s+you|(?:meet|tell|let|help|"
+    r"assist|ask|thank)\s+you|you\s+too|bless\s+you|as\s+you\s+(?:know|can\s+see|asked|requested)|"
+    r"have\s+you\s+got|you\s+(?:guys\s+)?(?:have|do)\s+(?:a|an)\s+(?:great|good|nice|lovely)|"
+    r"you(?:'ve|\s+have|'re|\s+are)\s+(?:been\s+)?(?:so\s+|very\s+|really\s+|such\s+)?(?:great|helpful|kind|"
+    r"amazing|wonderful|brilliant|fantastic|lovely|patient|a\s+star|a\s+lifesaver|a\s+legend|the\s+best))\b"
+)
+_YOU_SUBJECT = r"\b(?:you|u|you\s+(?:people|guys|lot|all)|y'all)(?:'ve|'re|'d)?\s+"
+_ADVERBS = (
+    r"(?:(?:just|even|still|clearly|obviously|already|actually|really|simply|all|again|now|then)\s+){0,2}"
+)
+# Blame that stands on its own: "you never …", "why didn't you …", "are you even listening", "your fault".
+_BLAME = re.compile(
+    rf"{_YOU_SUBJECT}{_ADVERBS}(?:never|always|keep|kept|refuse[sd]?|won't|wouldn't|didn't|don't\s+(?:care|"
+    r"listen|understand|get\s+it|even)|haven't|can't\s+even|failed|lied|lie|ignored?|ignoring|messed|"
+    r"screwed|lost|wasted|misread|twist(?:ed|ing)?|pretend(?:ed|ing)?|obviously|are\s+(?:wrong|lying|not\s+"
+    r"(?:listening|reading|helping|hearing|understanding))|not\s+(?:listening|reading|helping|hearing|"
+    r"understanding))\b|"
+    r"\bwhy\s+(?:on\s+earth\s+|the\s+hell\s+)?(?:did|didn't|do|don't|does|doesn't|won't|can't|are|aren't|"
+    r"would|wouldn't|have|haven't|is|isn't|was|wasn't|should|must)\s+(?:you|your|nobody|no\s+one)\b|"
+    r"\bare\s+you\s+(?:even|serious|kidding|joking|listening|reading|deaf|blind|for\s+real)\b|"
+    r"\b(?:your|you\s+people's)\s+(?:fault|mistake|error|screw[\s-]?up|incompetence|lies|bias|agenda|"
+    r"attitude)\b|"
+    r"\bhow\s+many\s+(?:more\s+)?times\s+(?:do|have|must|will|am|did)\s+i\b|"
+    r"\b(?:it'?s|that'?s|this\s+is)\s+(?:on\s+you|your\s+(?:fault|problem|mistake))\b"
+)
+# Second-person claims that are blame only when said in anger: "you said …", "you charged me …".
+_BLAME_IN_ANGER = re.compile(
+    rf"{_YOU_SUBJECT}{_ADVERBS}(?:said|told\s+(?:me|us)|promised|claimed|charged|overcharged|cancell?ed|"
+    r"cut\s+(?:me|us|off)|hung\s+up|broke|took|sent|should\s+have|should've|need\s+to|have\s+to|"
+    r"had\s+better|better|must|owe|don't|can't|couldn't|insist|accuse[sd]?|accusing)\b"
+)
+_QUESTION = re.compile(r"\?|^\s*(?:why|how\s+come|what|when|where|who|how)\b")
+
+NEGATIVE_KINDS = ("anger", "negative")
+HEAT_KINDS = {
+    "abuse_at_agent": 1.0,
+    "violence_threat": 1.0,
+    "offensive": 0.8,
+    "venting": 0.7,
+    "shouting": 0.6,
+}
+"""Signal kinds that show heat in a turn, with how much of their score counts."""
+
+
+@dataclass(frozen=True, slots=True)
+class TurnCues:
+    """What one customer turn contributes to the escalation forecast."""
+
+    negative: bool  # an anger or negative signal fires
+    blame: bool  # blame aimed at the other person (said in anger, or outright), or abuse
+    heat: float  # the strongest heated signal (abuse, threat, offensive, venting, shouting), 0–1
+    question: bool  # the turn asks something
+    second_person: int  # references to the other person outside courtesy phrases
+
+
+def turn_cues(text: str, scores: Scores) -> TurnCues:
+    """The forecast cues of a customer turn from its (redacted) text and its signals."""
+    blamed, blamed_in_anger, addressed, asked = _text_cues(text)
+    negative = any(scores.fires(kind) for kind in NEGATIVE_KINDS)
+    aimed = blamed or (negative and blamed_in_anger) or scores.fires("abuse_at_agent")
+    heat = max(share * scores.get(kind, 0.0) for kind, share in HEAT_KINDS.items())
+    return TurnCues(negative=negative, blame=aimed, heat=heat, question=asked, second_person=addressed)
+
+
+@lru_cache(maxsize=4096)
+def _text_cues(text: str) -> tuple[bool, bool, int, bool]:
+    # Cached: each turn is read again while it stays in the window of the turns after it.
+    low = text.lower().replace("’", "'")
+    polite = _COURTESY.sub(" ", low)
+    return (
+        bool(_BLAME.search(low)),
+        bool(_BLAME_IN_ANGER.search(low)),
+        len(_SECOND_PERSON.findall(polite)),
+        bool(_QUESTION.search(low)),
+    )
+
+
+def forecast_window(history: Sequence[TurnAnalysis], current: TurnCues | None) -> list[TurnCues]:
+    """The cues of the customer's last ``FORECAST_WINDOW`` turns, newest first.
+
+    ``current`` is this turn's cues when it is a customer turn; ``history`` the turns before it.
+    Only earlier turns are read, so the forecast never looks ahead.
+    """
+    window = [current] if current is not None else []
+    for analysed in reversed(history):
+        if len(window) == FORECAST_WINDOW:
+            break
+        if analysed.role is Role.customer:
+            window.append(turn_cues(analysed.text, Scores.of(analysed.signals)))
+    return window
+
+
+def window_features(window: Sequence[TurnCues]) -> dict[str, float]:
+    """The forecast features read from the customer's recent turns, each 0–1."""
+    if len(window) < MIN_TURNS_FOR_TREND:
+        return dict.fromkeys(WINDOW_FEATURES, 0.0)
+    window = window[:FORECAST_WINDOW]
+    return {
+        # Two turns of blame in the window is as strong as this cue gets.
+        "blame": min(sum(c.blame for c in window), 2) / 2.0,
+        "heat": max((c.heat for c in window), default=0.0),
+        # Out of the full window, so one bad turn early in a call is not "sustained".
+        "sustained_negativity": sum(c.negative for c in window) / FORECAST_WINDOW,
+        # A question asked in anger or blame, again and again, is one the customer feels is unanswered.
+        "pressing_questions": min(sum(c.question and (c.negative or c.blame) for c in window), 2) / 2.0,
+        "second_person": min(sum(c.second_person for c in window), 6) / 6.0,
+    }
 
 
 def _clamp(value: float, low: float, high: float) -> float:

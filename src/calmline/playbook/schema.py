@@ -49,6 +49,11 @@ class EscalationModel(_Strict):
             "agent_missteps",
             "manager_request",
             "abuse",
+            "blame",
+            "second_person",
+            "sustained_negativity",
+            "pressing_questions",
+            "heat",
         ],
         float,
     ] = Field(default_factory=dict)

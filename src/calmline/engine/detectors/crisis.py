@@ -70,6 +70,81 @@ _SELF_NEGATION = rx(
 )
 
 SELF_HARM_CUES = Cues(
+    # Ways of saying it that the families below miss (found by our own evaluation set).
+    cue(
+        r"\b(?:taken|took|take|taking|swallowed|swallow|downed|down)\s+(?:a\s+handful\s+of|all|every|"
+        r"the\s+whole\s+(?:bottle|packet|box|strip)\s+of|enough|a\s+load\s+of|loads\s+of|lots\s+of)\s+"
+        r"(?:\w+\s+){0,3}?(?:pills?|tablets?|insulin|meds|medications?|painkillers|antidepressants|paracetamol)\b",
+        0.9,
+        ("pill", "tablet", "insulin", "meds", "medic", "painkill", "antidep", "paracet"),
+    ),
+    cue(
+        r"\b(?:saved|saving|stockpiled|stockpiling|hoarded|hoarding|collected|collecting)\s+(?:up\s+)?"
+        r"(?:enough\s+)?(?:\w+\s+){0,2}?(?:pills|tablets|antidepressants|meds|medication|painkillers)\b",
+        0.85,
+        ("pill", "tablet", "antidep", "meds", "medic", "painkill"),
+    ),
+    cue(r"\bfeel(?:ing)?\s+like\s+(?:killing|ending)\s+(?:myself|my\s+life)\b", 0.9, ("self", "life")),
+    cue(
+        r"\b(?:don['’]?t|dont|can['’]?t|cant|do\s+not|cannot)\s+see\s+(?:a|any)\s+(?:reason|point)\s+"
+        r"(?:to|in|for)\s+(?:stay(?:ing)?\s+alive|liv(?:e|ing)|go(?:ing)?\s+on|being\s+alive)\b",
+        0.9,
+        ("liv", "alive", "going on", "go on"),
+        negatable=False,
+    ),
+    cue(rf"\b(?:throw|throwing|threw|hurl)\s+{_MYSELF}\s+(?:off|from|under|in\s+front\s+of)\b", 0.95, _MYSELF_KEYS),
+    cue(
+        r"\ball\s+i\s+(?:can\s+)?(?:think|thought)\s+(?:about|of)\s+is\s+(?:dying|death|being\s+dead|"
+        r"killing\s+myself|ending\s+(?:it|my\s+life))\b",
+        0.9,
+        ("dying", "death", "dead", "self", "ending"),
+    ),
+    cue(
+        rf"\b(?:keep|kept|been)\s+(?:wanting|trying|thinking\s+about)\s+(?:to\s+)?{_SELF_ACT}(?:ing)?\s*{_MYSELF}",
+        0.9,
+        _MYSELF_KEYS,
+    ),
+    cue(
+        r"\b(?:cut|cutting|burn|burning|burnt|scratch|scratching|scratched)\s+my\s+"
+        r"(?:arms?|legs?|wrists?|thighs?|skin|stomach)\b",
+        0.85,
+        ("arm", "leg", "wrist", "thigh", "skin", "stomach"),
+        idiom=r"\s+(?:on|open\s+on|while|when|by\s+accident|accidentally|at\s+work|in\s+the\s+kitchen)\b",
+        idiom_score=0.3,
+    ),
+    cue(
+        r"\b(?:not|never)\s+(?:planning|going|expecting|gonna)\s+(?:to\s+)?be\s+(?:alive|around|here)\s+"
+        r"(?:by|next|after|for|much\s+longer|any\s*more)\b",
+        0.9,
+        ("alive", "around", "here"),
+        negatable=False,
+    ),
+    cue(r"\b(?:been\s+|keep\s+|kept\s+)?wanting\s+to\s+die\b", 0.9, ("die",)),
+    cue(r"\b(?:decided|deciding|planning|plan|going|about)\s+to\s+die\b", 0.9, ("die",),
+        idiom=r"\s+(?:of|from|laughing|happy|old|my\s+hair)\b", idiom_score=0.2),
+    cue(r"\bk(?:\*|1|!|\.)ll(?:ing)?\s+myself\b", 0.95, ("self",)),
+    cue(
+        r"\b(?:going\s+to|gonna|want\s+to|wanna|plan(?:ning)?\s+to|ready\s+to|about\s+to|enough\s+\w+\s+to)\s+"
+        r"end\s+it(?:\s+all)?\b",
+        0.8,
+        ("end it",),
+        idiom=r"\s+(?:with|between|for\s+(?:us|them)|today\s+with)\b",
+        idiom_score=0.3,
+    ),
+    cue(
+        r"\b(?:standing|sitting|stood|sat|i['’]?m)\s+on\s+(?:the\s+)?(?:edge\s+of\s+the\s+\w+(?:\s+\w+)?\s+roof|"
+        r"ledge|bridge|train\s+tracks|railway\s+tracks|tracks|roof\s+edge)\b",
+        0.75,
+        ("edge", "ledge", "bridge", "tracks"),
+    ),
+    cue(r"\bcar\s+running\s+in\s+the\s+(?:closed\s+|shut\s+)?garage\b", 0.85, ("garage",)),
+    cue(
+        r"\b(?:won['’]?t|will\s+not)\s+be\s+(?:around|here|alive)\s+(?:after|by|for)\s+(?:this|next|the)\s+"
+        r"(?:week|weekend|month|tonight|christmas|winter)\b",
+        0.65,
+        ("around", "here", "alive"),
+    ),
+    cue(r"\bi\s+know\s+how\s+i['’]?m\s+going\s+to\s+do\s+it\b", 0.65, ("know how",)),
     # Killing oneself, however spelled; idioms ("killing myself laughing") fall below a rule.
     cue(
         r"\b(?:kill|kil|kll|klil|murder|unalive|off|end|hang|shoot|stab|drown|poison|"
@@ -483,6 +558,31 @@ def _hyperbole(text: str, hit: Hit) -> Hit:
     return hit
 
 
+# A sentence that places the statement in a past that is over ("ten years ago", "used to",
+# "doing well now") is history, not a present risk: kept below the alert line for a rule to weigh.
+_PAST = rx(
+    r"\b(?:\d+|a\s+few|many|several|two|three|ten)\s+years?\s+ago\b|\bused\s+to\b|\bback\s+in\s+\d{4}\b|"
+    r"\bin\s+(?:19|20)\d\d\b|\bas\s+a\s+(?:teen(?:ager)?|kid|child|student)\b|\bsurvived\b|"
+    r"\b(?:much\s+)?better\s+place\s+now\b|\bdoing\s+(?:well|better|fine)\s+now\b|\bwhen\s+my\s+\w+\s+died\b"
+)
+_PRESENT = rx(r"\b(?:again|still|tonight|today|right\s+now|lately|these\s+days|anymore|any\s+more)\b")
+PAST_SCORE = 0.45
+
+
+def _over_and_done(text: str, hit: Hit) -> Hit:
+    start, end = _sentence_around(text, hit.start, hit.end)
+    sentence = text[start:end]
+    if hit.score > PAST_SCORE and _PAST.search(sentence) and not _PRESENT.search(sentence):
+        return Hit(hit.start, hit.end, PAST_SCORE, hit.data)
+    return hit
+
+
+def _sentence_around(text: str, start: int, end: int) -> tuple[int, int]:
+    left = max(text.rfind(mark, 0, start) for mark in ".!?\n") + 1
+    rights = [i for i in (text.find(mark, end) for mark in ".!?\n") if i != -1]
+    return left, min(rights) if rights else len(text)
+
+
 def self_harm_hits(text: str, *, gate: bool = True) -> list[Hit]:
     """Every self-harm cue in ``text`` with its score; data marks statements about another."""
     low = lowered(text)
@@ -490,7 +590,7 @@ def self_harm_hits(text: str, *, gate: bool = True) -> list[Hit]:
     if not gate or any(k in folded(low) for k in _SUICIDE_KEYS):
         hits += _suicide_mentions(low, hits)
     hits += scan(OTHER_PERSON_CUES, low, _SELF_NEGATION, 0.3, gate=gate)
-    return hits
+    return [_over_and_done(low, h) for h in hits]
 
 
 # The agent asked about safety ("are you having thoughts of ending your life?") ...

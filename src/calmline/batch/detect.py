@@ -1,0 +1,578 @@
+"""Batch scoring of JSONL records and conversations with the engine: what ``calmline detect`` runs."""
+
+from __future__ import annotations
+
+import json
+import multiprocessing
+import os
+import signal
+import sys
+import tempfile
+from collections import Counter, deque
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from contextlib import closing, contextmanager, nullcontext
+from dataclasses import dataclass, field
+from functools import cache
+from pathlib import Path
+from typing import IO, TYPE_CHECKING, Any, NamedTuple
+
+from calmline.engine.redact import redact
+from calmline.errors import InputError
+from calmline.model import Role, Signal, Turn
+from calmline.transcripts import guess_role
+
+if TYPE_CHECKING:  # the engine loads every detector; workers build their own
+    from calmline.engine.pipeline import Engine
+
+# The stable signal names of issue 4: outside evaluation reads these keys, so they never change.
+DETECT_SIGNALS: tuple[str, ...] = (
+    "anger",
+    "distress",
+    "negative",
+    "offensive",
+    "abuse_at_agent",
+    "self_harm",
+    "violence_threat",
+    "impolite",
+    "manager_request",
+)
+ESCALATION_RISK = "escalation_risk"
+KNOWN_SIGNALS: tuple[str, ...] = (*DETECT_SIGNALS, ESCALATION_RISK)
+DEFAULT_THRESHOLD = 0.5
+_MODELS_MODULE = "calmline.engine.models"
+
+STDIO = "-"
+# A chunk is the unit of work handed to a worker: big enough that the hand-over costs little
+# next to ~2 ms of engine time per turn, small enough that a few in flight stay a few MB.
+RECORDS_PER_CHUNK = 32
+BYTES_PER_CHUNK = 1 << 20
+CHUNKS_IN_FLIGHT_PER_WORKER = 2
+
+
+class RecordError(ValueError):
+    """One input line that cannot be scored; ``kind`` groups it in the summary."""
+
+    def __init__(self, kind: str, detail: str) -> None:
+        super().__init__(detail)
+        self.kind = kind
+        self.detail = detail
+
+
+class RecordScoringError(RuntimeError):
+    """The engine failed on a record: a bug, reported with the line that triggered it."""
+
+
+class StrictModeError(InputError):
+    """``strict`` scoring met a line it had to skip; ``problem`` says which."""
+
+    def __init__(self, problem: Problem) -> None:
+        super().__init__(str(problem))
+        self.problem = problem
+
+
+@dataclass(frozen=True, slots=True)
+class Problem:
+    """A skipped input line: its 1-based number, a short kind for counting, and what is wrong."""
+
+    line: int
+    kind: str
+    detail: str
+
+    def __str__(self) -> str:
+        return f"line {self.line}: {self.detail}"
+
+
+@dataclass(frozen=True, slots=True)
+class DetectOptions:
+    """What to score and the limits that keep one pathological line from stalling a batch."""
+
+    signals: tuple[str, ...] = KNOWN_SIGNALS
+    max_record_bytes: int = 5_000_000
+    max_turn_chars: int = 20_000
+
+
+@dataclass(slots=True)
+class DetectReport:
+    """What a run did: lines read, records written, skipped lines counted by kind."""
+
+    lines: int = 0
+    written: int = 0
+    skipped: Counter[str] = field(default_factory=Counter)
+
+    @property
+    def skipped_total(self) -> int:
+        return sum(self.skipped.values())
+
+
+class Outcome(NamedTuple):
+    """One input line after scoring: the output line, or the problem that made it skipped."""
+
+    line: int
+    output: bytes | None
+    problem: Problem | None
+
+
+class _Chunk(NamedTuple):
+    lines: list[tuple[int, bytes | None]]  # None: the line was longer than the limit and not kept
+    size: int  # input bytes it covers, for the progress bar
+
+
+# --- signals and thresholds ----------------------------------------------------------------
+
+
+def parse_signals(spec: str | None) -> tuple[str, ...]:
+    """The signals a comma-separated ``--signals`` value names, in its order; all known ones for None."""
+    if spec is None:
+        return KNOWN_SIGNALS
+    names = tuple(dict.fromkeys(name.strip() for name in spec.split(",") if name.strip()))
+    unknown = [name for name in names if name not in KNOWN_SIGNALS]
+    if unknown or not names:
+        shown = ", ".join(unknown) if unknown else repr(spec)
+        raise InputError(f"unknown signal {shown}; the known signals are {', '.join(KNOWN_SIGNALS)}")
+    return names
+
+
+@cache
+def shipped_threshold(signal_name: str) -> float:
+    """The threshold above which ``signal_name`` counts as present: the trained model's, else 0.5.
+
+    The one place thresholds come from, so the source can change here alone. The trained models
+    (calmline.engine.models) carry thresholds tuned on dev; signals without one use 0.5.
+    """
+    models = _trained_models()
+    if models is None:
+        return DEFAULT_THRESHOLD
+    try:
+        tuned = models.threshold(signal_name)
+    except LookupError:  # a signal with no trained model (patterns only)
+        return DEFAULT_THRESHOLD
+    return DEFAULT_THRESHOLD if tuned is None else float(tuned)
+
+
+@cache
+def _trained_models() -> Any | None:
+    try:
+        from calmline.engine.models import load_models
+    except ImportError as exc:
+        if exc.name != _MODELS_MODULE:  # the models exist but something they need is missing: say so
+            raise
+        return None
+    return load_models()
+
+
+def signal_maxima(signals: Iterable[Signal], names: Sequence[str]) -> dict[str, float]:
+    """The highest score of each named kind among ``signals``; 0.0 for a kind not produced."""
+    best = dict.fromkeys(names, 0.0)
+    for found in signals:
+        if found.kind in best and found.score > best[found.kind]:
+            best[found.kind] = found.score
+    return best
+
+
+def derail_forecast(risks: Sequence[float]) -> float:
+    """The highest escalation risk before the last turn: what could be foreseen without seeing the end.
+
+    A one-turn conversation has nothing before its last turn, so its forecast is the risk of a
+    conversation that has not started (0.0).
+    """
+    return max(risks[:-1], default=0.0)
+
+
+# --- scoring one record --------------------------------------------------------------------
+
+
+def score_record(record: Any, engine: Engine, options: DetectOptions | None = None) -> dict[str, Any]:
+    """``record`` with its scores added (a new dict), or RecordError if it cannot be scored.
+
+    ``{"text": …}`` gets ``scores`` and ``labels``; ``{"turns": [...]}`` gets ``scores`` in each turn
+    and a conversation-level ``derail_forecast``. Every other key is kept as it was.
+    """
+    options = options or DetectOptions()
+    if not isinstance(record, dict):
+        raise RecordError("not an object", f"{_json_type(record)} is not a record; expected an object")
+    if "text" in record and "turns" in record:
+        raise RecordError("wrong shape", "has both 'text' and 'turns'; a record is one or the other")
+    if "turns" in record:
+        return _score_conversation(record, engine, options)
+    if "text" in record:
+        return _score_text_record(record, engine, options)
+    raise RecordError("no text", "has no 'text' (nor 'turns')")
+
+
+def score_text(text: str, engine: Engine, names: Sequence[str]) -> dict[str, float]:
+    """Scores of ``text`` read both as a customer's turn and as an agent's, each kind at its maximum.
+
+    Both sides, because some signals are only looked for on one side (``impolite`` on agent
+    turns, the customer's emotions on customer turns) and a bare text has no side.
+    """
+    clean, _ = redact(text)  # the engine's detectors expect redacted text (Session.add does the same)
+    session = engine.session()
+    found = [
+        result
+        for role in (Role.customer, Role.agent)
+        for result in session.detect(Turn(speaker=role.value.title(), role=role, text=clean))
+    ]
+    return signal_maxima(found, names)
+
+
+def _score_text_record(record: dict[str, Any], engine: Engine, options: DetectOptions) -> dict[str, Any]:
+    text = _checked_text(record["text"], "'text'", options.max_turn_chars)
+    # A bare text is not a conversation: it has no escalation risk to report.
+    names = [name for name in options.signals if name != ESCALATION_RISK]
+    scores = score_text(text, engine, names)
+    labels = {name: score >= shipped_threshold(name) for name, score in scores.items()}
+    return {**record, "scores": scores, "labels": labels}
+
+
+def _score_conversation(record: dict[str, Any], engine: Engine, options: DetectOptions) -> dict[str, Any]:
+    raw_turns = record["turns"]
+    turns = _read_turns(raw_turns, options.max_turn_chars)
+    names = [name for name in options.signals if name != ESCALATION_RISK]
+    session = engine.session()
+    scored: list[dict[str, Any]] = []
+    risks: list[float] = []
+    for raw, turn in zip(raw_turns, turns, strict=True):
+        analysis = session.add(turn)  # the engine sees turns in order: each risk uses only the prefix
+        scores = signal_maxima(analysis.signals, names)
+        if ESCALATION_RISK in options.signals:
+            scores[ESCALATION_RISK] = analysis.state.escalation_risk
+        scored.append({**raw, "scores": scores})
+        risks.append(analysis.state.escalation_risk)
+    return {**record, "turns": scored, "derail_forecast": derail_forecast(risks)}
+
+
+def _read_turns(value: Any, max_turn_chars: int) -> list[Turn]:
+    """Turns of a conversation record, with their roles (see ``_turn_role``)."""
+    if not isinstance(value, list) or not value:
+        shown = "an empty array" if value == [] else _json_type(value)
+        raise RecordError(
+            "wrong shape", f"'turns' is {shown}; expected an array of {{speaker, text}} objects"
+        )
+    turns: list[Turn] = []
+    known: dict[str, Role] = {}
+    for index, item in enumerate(value):
+        where = f"turn {index}"
+        if not isinstance(item, dict):
+            raise RecordError("wrong shape", f"{where} is {_json_type(item)}, not a {{speaker, text}} object")
+        if "text" not in item:
+            raise RecordError("no text", f"{where} has no 'text'")
+        text = _checked_text(item["text"], f"{where}: 'text'", max_turn_chars)
+        speaker = item.get("speaker", "")
+        if not isinstance(speaker, str):
+            raise RecordError(
+                "wrong shape", f"{where}: 'speaker' must be a string, not {_json_type(speaker)}"
+            )
+        role = _turn_role(item, speaker, known, turns[-1].role if turns else None, where)
+        turns.append(Turn(speaker=speaker, role=role, text=text))
+    return turns
+
+
+def _turn_role(
+    item: dict[str, Any], speaker: str, known: dict[str, Role], previous: Role | None, where: str
+) -> Role:
+    """A turn's role: its explicit ``role``; else what the speaker's name says (guess_role); else the
+    role this speaker already had in the record; else the opposite of the previous turn's
+    (customer/agent alternating, starting with the customer).
+    """
+    key = speaker.strip().casefold()
+    explicit = item.get("role")
+    if explicit is not None:
+        role = guess_role(explicit) if isinstance(explicit, str) else None
+        if role is None:
+            raise RecordError(
+                "wrong shape", f"{where}: role {explicit!r} is not customer, agent, supervisor or system"
+            )
+    else:
+        role = (
+            guess_role(speaker)
+            or known.get(key)
+            or (Role.agent if previous is Role.customer else Role.customer)
+        )
+    if key:
+        known.setdefault(key, role)
+    return role
+
+
+def _checked_text(value: Any, where: str, max_chars: int) -> str:
+    if not isinstance(value, str):
+        raise RecordError("text not a string", f"{where} is {_json_type(value)}, not a string")
+    if not value.strip():
+        raise RecordError("empty text", f"{where} is empty")
+    if len(value) > max_chars:
+        raise RecordError(
+            "text too long", f"{where} has {len(value):,} characters; the limit is {max_chars:,}"
+        )
+    return value
+
+
+def _json_type(value: Any) -> str:
+    if value is None:
+        return "null"
+    if isinstance(value, bool):
+        return "true/false"
+    if isinstance(value, int | float):
+        return "a number"
+    if isinstance(value, str):
+        return "a string"
+    if isinstance(value, list):
+        return "an array"
+    return "an object"
+
+
+# --- scoring lines and chunks --------------------------------------------------------------
+
+
+def score_line(data: bytes, engine: Engine, options: DetectOptions) -> bytes:
+    """One JSONL input line scored into one output line (with its newline), or RecordError."""
+    if not data.strip():
+        raise RecordError("blank line", "blank line")
+    try:
+        # A byte-order mark is how some editors start a UTF-8 file; it is not part of the JSON.
+        record = json.loads(data.decode("utf-8").lstrip("\ufeff"))
+    except UnicodeDecodeError as exc:
+        raise RecordError("not UTF-8", f"not UTF-8 (bad byte at offset {exc.start})") from None
+    except json.JSONDecodeError as exc:
+        raise RecordError("invalid JSON", f"invalid JSON ({exc.msg} at column {exc.colno})") from None
+    except RecursionError:
+        raise RecordError("invalid JSON", "invalid JSON (nested too deeply)") from None
+    return _dump(score_record(record, engine, options))
+
+
+def _dump(record: dict[str, Any]) -> bytes:
+    try:
+        return json.dumps(record, ensure_ascii=False).encode("utf-8") + b"\n"
+    except UnicodeEncodeError:  # a lone surrogate ("\ud800") read from a JSON escape: keep it escaped
+        return json.dumps(record).encode("ascii") + b"\n"
+
+
+def score_chunk(lines: Sequence[tuple[int, bytes | None]], options: DetectOptions) -> list[Outcome]:
+    """Score numbered input lines in order with this process's default engine."""
+    from calmline.engine.pipeline import Engine
+
+    engine = Engine.default()
+    outcomes: list[Outcome] = []
+    for number, data in lines:
+        try:
+            if data is None:
+                raise RecordError(
+                    "record too large",
+                    f"longer than {options.max_record_bytes:,} bytes (the --max-bytes limit)",
+                )
+            outcomes.append(Outcome(number, score_line(data, engine, options), None))
+        except RecordError as exc:
+            outcomes.append(Outcome(number, None, Problem(number, exc.kind, exc.detail)))
+        except Exception as exc:  # not the input's fault: stop, but say which line to reproduce it with
+            raise RecordScoringError(f"line {number}: {type(exc).__name__}: {exc}") from exc
+    return outcomes
+
+
+def _read_lines(stream: IO[bytes], max_bytes: int) -> Iterator[tuple[int, bytes | None, int]]:
+    """(line number, the line or None if longer than ``max_bytes``, bytes consumed), one at a time.
+
+    A line over the limit is read past in pieces and never held whole, so memory stays bounded
+    whatever the input holds.
+    """
+    number = 0
+    while data := stream.readline(max_bytes + 1):
+        number += 1
+        if len(data) > max_bytes and not data.endswith(b"\n"):
+            yield number, None, len(data) + _skip_rest_of_line(stream)
+        else:
+            yield number, data, len(data)
+
+
+def _skip_rest_of_line(stream: IO[bytes]) -> int:
+    skipped = 0
+    while piece := stream.readline(BYTES_PER_CHUNK):
+        skipped += len(piece)
+        if piece.endswith(b"\n"):
+            break
+    return skipped
+
+
+def _chunks(lines: Iterable[tuple[int, bytes | None, int]]) -> Iterator[_Chunk]:
+    batch: list[tuple[int, bytes | None]] = []
+    size = 0
+    for number, data, consumed in lines:
+        batch.append((number, data))
+        size += consumed
+        if len(batch) >= RECORDS_PER_CHUNK or size >= BYTES_PER_CHUNK:
+            yield _Chunk(batch, size)
+            batch, size = [], 0
+    if batch:
+        yield _Chunk(batch, size)
+
+
+def _scored_chunks(
+    chunks: Iterable[_Chunk], options: DetectOptions, workers: int
+) -> Iterator[tuple[int, list[Outcome]]]:
+    """(input bytes, outcomes) per chunk, in input order, scored here or by ``workers`` processes."""
+    if workers <= 1:
+        for chunk in chunks:
+            yield chunk.size, score_chunk(chunk.lines, options)
+        return
+    # Not Pool.imap: its feeder thread reads the whole input ahead into the task queue. A window
+    # of a few chunks in flight, collected first-in first-out, keeps both order and memory flat.
+    window = workers * CHUNKS_IN_FLIGHT_PER_WORKER
+    with multiprocessing.get_context().Pool(workers, initializer=_start_worker) as pool:  # exit terminates
+        pending: deque[tuple[int, Any]] = deque()
+        for chunk in chunks:
+            pending.append((chunk.size, pool.apply_async(score_chunk, (chunk.lines, options))))
+            if len(pending) >= window:
+                size, result = pending.popleft()
+                yield size, result.get()
+        while pending:
+            size, result = pending.popleft()
+            yield size, result.get()
+
+
+def _start_worker() -> None:
+    # Ctrl-C is the parent's to handle (it stops the pool and removes the partial output);
+    # workers ignoring it keeps the terminal free of one traceback per worker.
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    from calmline.engine.pipeline import Engine
+
+    Engine.default()
+
+
+# --- streams and files ---------------------------------------------------------------------
+
+
+def detect_stream(
+    source: IO[bytes],
+    sink: IO[bytes],
+    options: DetectOptions | None = None,
+    *,
+    workers: int = 1,
+    strict: bool = False,
+    on_problem: Callable[[Problem], None] | None = None,
+    on_progress: Callable[[int], None] | None = None,
+) -> DetectReport:
+    """Score every JSONL line of ``source`` into ``sink``, in input order, in constant memory.
+
+    Lines that cannot be scored are counted by kind and passed to ``on_problem``, then skipped;
+    with ``strict`` the first one raises StrictModeError instead. ``on_progress`` gets the input
+    bytes done after each chunk.
+    """
+    options = options or DetectOptions()
+    from calmline.engine.pipeline import Engine
+
+    Engine.default()  # built before any worker starts, so forked workers share it
+    report = DetectReport()
+    chunks = _chunks(_read_lines(source, options.max_record_bytes))
+    with closing(_scored_chunks(chunks, options, workers)) as scored:
+        for size, outcomes in scored:
+            for outcome in outcomes:
+                _record(outcome, sink, report, strict, on_problem)
+            if on_progress is not None:
+                on_progress(size)
+    return report
+
+
+def _record(
+    outcome: Outcome,
+    sink: IO[bytes],
+    report: DetectReport,
+    strict: bool,
+    on_problem: Callable[[Problem], None] | None,
+) -> None:
+    report.lines += 1
+    if outcome.problem is None:
+        assert outcome.output is not None
+        sink.write(outcome.output)
+        report.written += 1
+        return
+    report.skipped[outcome.problem.kind] += 1
+    if on_problem is not None:
+        on_problem(outcome.problem)
+    if strict:
+        raise StrictModeError(outcome.problem)
+
+
+def detect_file(
+    input_path: Path,
+    output_path: Path,
+    options: DetectOptions | None = None,
+    *,
+    workers: int = 1,
+    strict: bool = False,
+    on_problem: Callable[[Problem], None] | None = None,
+    on_progress: Callable[[int], None] | None = None,
+) -> DetectReport:
+    """``detect_stream`` from one file into another; ``-`` is standard input or output.
+
+    The output file appears only complete: it is written beside its final name and renamed at
+    the end, so an error, a strict stop or Ctrl-C leaves no partial file (and an existing one
+    untouched). Standard output is a stream: what was written before a stop stays written.
+    """
+    with _open_input(input_path) as source, _open_output(output_path) as sink:
+        return detect_stream(
+            source,
+            sink,
+            options,
+            workers=workers,
+            strict=strict,
+            on_problem=on_problem,
+            on_progress=on_progress,
+        )
+
+
+def input_size(path: Path) -> int | None:
+    """Bytes in the input when known in advance (a regular file), for the progress bar."""
+    if str(path) == STDIO:
+        return None
+    try:
+        return path.stat().st_size if path.is_file() else None
+    except OSError:
+        return None
+
+
+def _open_input(path: Path) -> Any:
+    if str(path) == STDIO:
+        return nullcontext(sys.stdin.buffer)
+    try:
+        return path.open("rb")
+    except OSError as exc:
+        raise InputError(f"cannot read {path}: {exc.strerror or exc}") from None
+
+
+def _open_output(path: Path) -> Any:
+    if str(path) == STDIO:
+        return nullcontext(sys.stdout.buffer)
+    return atomic_output(path)
+
+
+@contextmanager
+def atomic_output(path: Path) -> Iterator[IO[bytes]]:
+    """A binary file that appears at ``path`` only when the block ends without an error.
+
+    It is written under a hidden temporary name in the same folder (so the final rename is
+    atomic on the same file system) and removed if anything, Ctrl-C included, interrupts.
+    """
+    if path.is_dir():  # found now, not after hours of scoring when the rename fails
+        raise InputError(f"cannot write {path}: it is a folder")
+    try:
+        descriptor, name = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".part")
+    except OSError as exc:
+        raise InputError(f"cannot write {path}: {exc.strerror or exc}") from None
+    temporary = Path(name)
+    try:
+        with os.fdopen(descriptor, "wb") as handle:
+            yield handle
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.chmod(temporary, _new_file_mode(path))
+        os.replace(temporary, path)
+    except BaseException:
+        temporary.unlink(missing_ok=True)
+        raise
+
+
+def _new_file_mode(path: Path) -> int:
+    """The permissions a plain ``open(path, "w")`` would give (temporary files are owner-only)."""
+    try:
+        return path.stat().st_mode & 0o7777
+    except OSError:
+        umask = os.umask(0)
+        os.umask(umask)
+        return 0o666 & ~umask
