@@ -144,6 +144,23 @@ LEXICON: tuple[Word, ...] = (
     ),
     Word(r"scum(?:bags?)?|lowlifes?|vermin|parasites?|leeches", 0.75, 0.6, 0.9, "insult", "noun"),
     Word(
+        r"cows?|twits?|prats?|jobsworths?|gits?|berks?|wally|wallies|knobs?|knobheads?|bellends?|"
+        r"nitwits?|airheads?|dimwits?",
+        0.6,
+        0.4,
+        0.9,
+        "insult",
+        "noun",
+    ),
+    Word(
+        r"condescending|arrogant|patroni[sz]ing|smug|laziest|dumbest|thickest",
+        0.3,
+        0.0,
+        0.75,
+        "negative",
+        "adj",
+    ),
+    Word(
         r"losers?|jerks?|clowns?|fools?|pigs?|monkeys?|liars?|thie(?:f|ves)|crooks?|frauds?|"
         r"scammers?|con\s+artists?",
         0.5,
@@ -155,7 +172,8 @@ LEXICON: tuple[Word, ...] = (
     Word(r"stupid(?:est)?|dumb(?:est)?|thick|dense", 0.55, 0.65, 0.85, "insult", "adj"),
     Word(
         r"useless|worthless|hopeless|pathetic|incompetent|clueless|ignorant|spineless|"
-        r"gutless|disgusting|a\s+(?:joke|disgrace|clown\s+show|waste\s+of\s+time)",
+        r"gutless|disgusting|a\s+(?:total\s+|complete\s+|absolute\s+|" + _FUCK + r"(?:ing|in)?\s+)?"
+        r"(?:joke|disgrace|clown\s+show|waste\s+of\s+time)",
         0.4,
         0.6,
         0.75,
@@ -251,6 +269,34 @@ _NEGATION = rx(r"\b(?:not|never|n['’]t|no)\b")
 
 _FUCK_YOU = rf"(?:{_FUCK}|f|eff|screw|sod|bugger)"
 ABUSE_CUES = Cues(
+    # Questioning the agent's intelligence or worth without a lexicon insult (our evaluation set).
+    cue(
+        r"\bare\s+you\s+(?:really\s+|just\s+|that\s+|this\s+|a\s+robot\s+or\s+just\s+)?"
+        r"(?:thick|dense|dim|stupid|slow|simple|daft)\b|"
+        r"\bwhat\s+kind\s+of\s+(?:an?\s+)?(?:idiot|moron|fool|clown)\s+are\s+you\b|"
+        r"\b(?:single|one)\s+brain\s+cell\b|\banyone\s+(?:there\s+)?with\s+a\s+brain\b|"
+        r"\biq\s+of\s+an?\b|\b(?:idiots?|morons?|fools?|clowns?)\s+like\s+you\b|"
+        r"\byou\s+(?:don['’]?t|do\s+not)\s+deserve\s+(?:that|your|this)\s+job\b|"
+        r"\btalking\s+to\s+a\s+(?:child|brick\s+wall|wall|toddler)\b",
+        0.85,
+        (
+            "thick",
+            "dense",
+            "dim",
+            "stupid",
+            "slow",
+            "simple",
+            "daft",
+            "kind of",
+            "brain",
+            "iq",
+            "like you",
+            "deserve",
+            "talking to",
+        ),
+        negatable=False,
+        target="agent",
+    ),
     cue(
         rf"\b{_FUCK_YOU}\s+(?:you|u|ya|y['’]?all|you\s+(?:guys|people|all)|off|yourself|"
         r"yourselves)\b|\bgo\s+(?:and\s+)?(?:" + _FUCK + r"|screw)\s+(?:yourself|yourselves|"

@@ -92,7 +92,11 @@ SELF_HARM_CUES = Cues(
         ("liv", "alive", "going on", "go on"),
         negatable=False,
     ),
-    cue(rf"\b(?:throw|throwing|threw|hurl)\s+{_MYSELF}\s+(?:off|from|under|in\s+front\s+of)\b", 0.95, _MYSELF_KEYS),
+    cue(
+        rf"\b(?:throw|throwing|threw|hurl)\s+{_MYSELF}\s+(?:off|from|under|in\s+front\s+of)\b",
+        0.95,
+        _MYSELF_KEYS,
+    ),
     cue(
         r"\ball\s+i\s+(?:can\s+)?(?:think|thought)\s+(?:about|of)\s+is\s+(?:dying|death|being\s+dead|"
         r"killing\s+myself|ending\s+(?:it|my\s+life))\b",
@@ -120,8 +124,13 @@ SELF_HARM_CUES = Cues(
         negatable=False,
     ),
     cue(r"\b(?:been\s+|keep\s+|kept\s+)?wanting\s+to\s+die\b", 0.9, ("die",)),
-    cue(r"\b(?:decided|deciding|planning|plan|going|about)\s+to\s+die\b", 0.9, ("die",),
-        idiom=r"\s+(?:of|from|laughing|happy|old|my\s+hair)\b", idiom_score=0.2),
+    cue(
+        r"\b(?:decided|deciding|planning|plan|going|about)\s+to\s+die\b",
+        0.9,
+        ("die",),
+        idiom=r"\s+(?:of|from|laughing|happy|old|my\s+hair)\b",
+        idiom_score=0.2,
+    ),
     cue(r"\bk(?:\*|1|!|\.)ll(?:ing)?\s+myself\b", 0.95, ("self",)),
     cue(
         r"\b(?:going\s+to|gonna|want\s+to|wanna|plan(?:ning)?\s+to|ready\s+to|about\s+to|enough\s+\w+\s+to)\s+"
@@ -750,6 +759,97 @@ _AGENT = {"target": "agent"}
 _OTHER = {"target": "other"}
 
 VIOLENCE_CUES = Cues(
+    # Threats our own evaluation set showed missing: weapons brought, damage to places, injuries
+    # described, and veiled warnings. Scored below the explicit "I'll hurt you" family.
+    cue(
+        r"\b(?:bring(?:ing)?|i['’]?ll\s+bring|be\s+waiting\s+with|waiting\s+(?:for\s+\w+\s+)?with)\s+"
+        r"(?:my|a|the)\s+(?:gun|knife|machete|baseball\s+bat|bat|crowbar|hammer|shotgun|rifle|pistol)\b",
+        0.8,
+        ("gun", "knife", "machete", "bat", "crowbar", "hammer", "rifle", "pistol"),
+        **_OTHER,
+    ),
+    cue(
+        rf"\b{_I_WILL}\s+put\s+(?:a|this|the)\s+(?:brick|rock|stone)\s+through\b",
+        0.85,
+        ("brick", "rock", "stone"),
+        **_OTHER,
+    ),
+    cue(
+        rf"\b{_I_WILL}\s+(?:smash|trash|wreck|burn|blow)\s+(?:the\s+whole|the|this|your|that)\s+(?:\w+\s+)?"
+        r"(?:place|shop|office|store|branch|building|van|car)\s+(?:up|down)\b",
+        0.85,
+        ("smash", "trash", "wreck", "burn", "blow"),
+        **_OTHER,
+    ),
+    cue(rf"\b{_I_WILL}\s+set\s+fire\s+to\b", 0.85, ("fire",), **_OTHER),
+    cue(
+        rf"\b{_I_WILL}\s+(?:break|snap|smash)\s+(?:the\s+)?(?:\w+\s+)?(?:\w+['’]s|your|ur|his|her|their)\s+"
+        r"(?:legs?|arms?|neck|jaw|nose|face|fingers|teeth|skull|head)(?:\s+in)?\b",
+        0.85,
+        ("leg", "arm", "neck", "jaw", "nose", "face", "finger", "teeth", "skull", "head"),
+        **_OTHER,
+    ),
+    cue(
+        r"\bknock\s+(?:your|ur|his|her|their)\s+(?:teeth|head|block)\s+(?:out|in|off)\b",
+        0.85,
+        ("knock",),
+        **_AGENT,
+    ),
+    cue(
+        r"\bput\s+(?:\w+\s+){1,3}in\s+(?:the\s+|a\s+)?(?:hospital|body\s+bag|ground|wheelchair|morgue)\b",
+        0.85,
+        ("hospital", "body bag", "ground", "wheelchair", "morgue"),
+        **_OTHER,
+    ),
+    cue(
+        rf"\b{_I_WILL}\s+{_HARM}\s+the\s+next\s+(?:person|one|rep|agent|guy|idiot|engineer|driver|"
+        r"employee|member\s+of\s+staff)\b",
+        0.9,
+        _HARM_KEYS,
+        **_OTHER,
+    ),
+    cue(
+        rf"\b{_I_WILL}\s+hunt\s+(?:\w+\s+){{0,3}}down\b|\bhunt\s+down\s+(?:the|that|your)\s+\w+",
+        0.7,
+        ("hunt",),
+        **_OTHER,
+    ),
+    cue(r"\bpay\s+with\s+(?:their|your|his|her)\s+(?:blood|lives?)\b", 0.85, ("blood", "life", "lives")),
+    cue(
+        r"\b(?:you|you['’]?ll)\s+lose\s+your\s+life\b|\bpay,?\s+physically\b",
+        0.85,
+        ("life", "physically"),
+        **_AGENT,
+    ),
+    cue(r"\bneed\s+an\s+ambulance\s+when\s+i\b", 0.85, ("ambulance",), **_AGENT),
+    cue(
+        r"\b(?:someone|somebody|one\s+of\s+you)(?:['’]s|\s+is)?\s+(?:going\s+to|gonna)\s+"
+        r"(?:end\s+up\s+in\s+(?:the\s+)?hospital|get\s+hurt)\b",
+        0.8,
+        ("hospital", "hurt"),
+    ),
+    cue(r"\bstab\s+vest\b|\bsee\s+how\s+safe\s+you\s+feel\b", 0.75, ("stab", "safe"), **_AGENT),
+    cue(
+        r"\b(?:i\s+know|i['’]?ll\s+(?:be\s+)?find(?:ing)?\s+out|find\s+out)\s+where\s+you\s+live\b|"
+        r"\bi\s+know\s+what\s+car\s+you\s+drive\b",
+        0.8,
+        ("live", "car"),
+        **_AGENT,
+    ),
+    cue(
+        r"\bturn\s+up\s+at\s+your\s+(?:door|house|home)\b|\bhope\s+you\s+have\s+good\s+security\b|"
+        r"\bshame\s+if\s+something\s+(?:happened|were\s+to\s+happen)\s+to\b|\bstart\s+swinging\b|"
+        r"\bnot\s+responsible\s+for\s+what\s+i['’]?(?:ll|\s+will|\s+might)\s+do\b|"
+        r"\bpeople\s+have\s+been\s+(?:hurt|killed)\s+for\s+less\b",
+        0.7,
+        ("door", "house", "home", "security", "shame", "swinging", "responsible", "less"),
+    ),
+    cue(
+        r"\bsee\s+what\s+happens\s+to\s+(?:your|you)\b|\bmake\s+an\s+example\s+of\s+(?:one\s+of\s+)?you\b",
+        0.6,
+        ("happens", "example"),
+        **_AGENT,
+    ),
     cue(
         rf"\b{_I_WILL}\s+(?:just\s+|really\s+|personally\s+|literally\s+|f\S*ing\s+)?"
         rf"{_COME_AND}{_HARM}\s+{_YOU}\b",
