@@ -62,6 +62,41 @@ EXTERNAL = {"type": "external"}
 LEAVING = {"type": "threat_to_leave"}
 
 MANAGER_CUES = Cues(
+    # Asking to go higher in other words (our evaluation set showed these missing).
+    cue(
+        r"\b(?:(?:speak|talk)\s+to|have\s+a\s+word\s+with|want|need|find\s+me|get\s+me)\s+"
+        r"(?:somebody|someone|a\s+person|the\s+person|a\s+manager|one)\s+"
+        r"(?:with\s+(?:actual|real|some)\s+authority|above\s+you|in\s+management|it\s+is\s+up\s+to|"
+        r"who\s+can\s+actually\s+do\s+something|more\s+senior)\b|"
+        r"\b(?:taken|go|goes|pass(?:ed)?|send|sent|raise[ds]?)\s+(?:this\s+|it\s+)?"
+        r"(?:higher|up\s+the\s+chain|to\s+someone\s+more\s+senior|with\s+your\s+management)\b|"
+        r"\bhanded\s+to\s+a\s+(?:supervisor|manager)\b|"
+        r"\b(?:have|get|can)\s+(?:your|a)\s+(?:supervisor|manager|boss)\s+(?:ring|call|email|phone|contact)\s+me\b|"
+        r"\b(?:name|email|details)\s+(?:and\s+\w+\s+)?of\s+your\s+(?:manager|supervisor|boss|complaints\s+department)\b|"
+        r"\bcomplain\s+to\s+(?:the\s+)?(?:chief\s+executive|ceo|managing\s+director|head\s+office)\b|"
+        r"\b(?:unless|until)\s+a\s+(?:manager|supervisor)\s+(?:calls|sorts|rings|contacts|fixes)\b|"
+        r"\b(?:manager|supervisor)\s+would\s+call\s+me\b.*\bi\s+want\s+one\b",
+        0.8,
+        (
+            "authority",
+            "above",
+            "management",
+            "up to",
+            "senior",
+            "higher",
+            "chain",
+            "supervisor",
+            "manager",
+            "boss",
+            "complaints",
+            "chief",
+            "ceo",
+            "director",
+            "head office",
+            "something",
+        ),
+        **REQUEST,
+    ),
     cue(rf"\b{_ASK}\s*(?:{_WHOSE})?{_ABOVE}\b{_NOT_THE_BOSS}", 0.9, _ROLE_KEYS, **REQUEST),
     cue(
         rf"\b(?:asked|requested|begged)\s+(?:for|to\s+(?:speak|talk)\s+(?:to|with))\s+"
