@@ -9,7 +9,6 @@ import signal
 import subprocess
 import sys
 import time
-import types
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -297,29 +296,8 @@ def test_a_bad_role_or_a_text_over_the_limit_is_a_record_error(engine) -> None:
         score_record({"text": "x" * 11}, engine, DetectOptions(max_turn_chars=10))
 
 
-@pytest.fixture
-def fresh_thresholds() -> Iterator[None]:
-    detect_module.shipped_threshold.cache_clear()
-    detect_module._trained_models.cache_clear()
-    yield
-    detect_module.shipped_threshold.cache_clear()
-    detect_module._trained_models.cache_clear()
-
-
-def test_labels_use_the_trained_models_threshold_and_05_for_the_rest(
-    monkeypatch: pytest.MonkeyPatch, fresh_thresholds: None
-) -> None:
-    class Models:
-        def threshold(self, name: str) -> float:
-            if name != "anger":
-                raise KeyError(name)
-            return 0.8
-
-    models = types.ModuleType("calmline.engine.models")
-    models.load_models = Models  # type: ignore[attr-defined]
-    monkeypatch.setitem(sys.modules, "calmline.engine.models", models)
-    assert shipped_threshold("anger") == 0.8
-    assert shipped_threshold("self_harm") == 0.5
+def test_labels_count_from_the_pipelines_threshold() -> None:
+    assert {shipped_threshold(name) for name in KNOWN_SIGNALS} == {0.5}
 
 
 def test_a_byte_order_mark_and_a_lone_surrogate_do_not_cost_a_record(engine) -> None:

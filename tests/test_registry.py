@@ -18,8 +18,13 @@ def test_registry_matches_snapshot() -> None:
     assert registry.names() == SNAPSHOT.read_text(encoding="utf-8").split()
 
 
+# Trained detectors (issue 4) that a company can put in its pipeline; not yet the default: the
+# rules' thresholds were set against the lexicon versions and are to be re-checked first.
+OPT_IN = {"calmline.emotion.v2", "calmline.offensive.v2", "calmline.impolite.v1"}
+
+
 def test_default_pipeline_uses_every_registered_detector() -> None:
-    assert sorted(spec.name for spec in load_default().detectors) == registry.names()
+    assert sorted(spec.name for spec in load_default().detectors) == sorted(set(registry.names()) - OPT_IN)
 
 
 def test_unknown_and_misconfigured_detectors() -> None:

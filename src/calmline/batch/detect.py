@@ -39,7 +39,6 @@ DETECT_SIGNALS: tuple[str, ...] = (
 ESCALATION_RISK = "escalation_risk"
 KNOWN_SIGNALS: tuple[str, ...] = (*DETECT_SIGNALS, ESCALATION_RISK)
 DEFAULT_THRESHOLD = 0.5
-_MODELS_MODULE = "calmline.engine.models"
 
 STDIO = "-"
 # A chunk is the unit of work handed to a worker: big enough that the hand-over costs little
@@ -134,30 +133,13 @@ def parse_signals(spec: str | None) -> tuple[str, ...]:
 
 @cache
 def shipped_threshold(signal_name: str) -> float:
-    """The threshold above which ``signal_name`` counts as present: the trained model's, else 0.5.
+    """The score from which ``signal_name`` counts as present: the one place thresholds come from.
 
-    The one place thresholds come from, so the source can change here alone. The trained models
-    (calmline.engine.models) carry thresholds tuned on dev; signals without one use 0.5.
+    The default pipeline's signals all count from 0.5, as the engine's rules read them. The trained
+    models (calmline.engine.models) carry their own thresholds; this should return those once the
+    default pipeline runs the trained detectors, so labels and scores always come from one model.
     """
-    models = _trained_models()
-    if models is None:
-        return DEFAULT_THRESHOLD
-    try:
-        tuned = models.threshold(signal_name)
-    except LookupError:  # a signal with no trained model (patterns only)
-        return DEFAULT_THRESHOLD
-    return DEFAULT_THRESHOLD if tuned is None else float(tuned)
-
-
-@cache
-def _trained_models() -> Any | None:
-    try:
-        from calmline.engine.models import load_models
-    except ImportError as exc:
-        if exc.name != _MODELS_MODULE:  # the models exist but something they need is missing: say so
-            raise
-        return None
-    return load_models()
+    return DEFAULT_THRESHOLD
 
 
 def signal_maxima(signals: Iterable[Signal], names: Sequence[str]) -> dict[str, float]:

@@ -10,7 +10,7 @@ from typing import Annotated
 import typer
 from rich.console import Console
 
-from calmline.cli import playbook_cmd
+from calmline.cli import playbook_cmd, quality_cmd
 from calmline.cli.demo import run_demo
 from calmline.cli.detect_cmd import detect as detect_command
 from calmline.cli.render import analysis_view, coach_view
@@ -29,6 +29,8 @@ app = typer.Typer(
 )
 app.add_typer(playbook_cmd.app, name="playbook")
 app.command(name="detect")(detect_command)
+app.command(name="train")(quality_cmd.train)
+app.command(name="eval")(quality_cmd.eval_command)
 
 EXIT_INPUT = 2
 EXIT_INTERNAL = 70

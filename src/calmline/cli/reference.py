@@ -13,6 +13,8 @@ COMMANDS = [
     ["demo"],
     ["detect"],
     ["detectors"],
+    ["train"],
+    ["eval"],
     ["schema"],
     ["playbook"],
     ["playbook", "init"],

@@ -50,4 +50,5 @@ AGENT_SIGNALS: dict[str, str] = {
     "closing": "the agent is ending the conversation (P20)",
     "further_help_offer": "the agent offers further help (P20)",
     "supervisor_involved": "the agent brings in a supervisor (P10)",
+    "impolite": "curt or rude wording, from the trained politeness model (P01)",
 }

