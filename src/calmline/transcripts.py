@@ -504,7 +504,7 @@ def _json_error(error: Exception) -> str:
 def _parse_conversation_json(document: dict[str, Any]) -> _Parsed:
     turns = document["turns"]
     if not isinstance(turns, list):
-        raise _ParseError(f"'turns' must be an array, not {_json_type(turns)}")
+        raise _ParseError(f"'turns' must be an array, not {json_type(turns)}")
     parsed = _Parsed(turns=_turns_from_array(turns))
     for key in _CONVERSATION_FIELDS:
         value = document.get(key)
@@ -513,7 +513,7 @@ def _parse_conversation_json(document: dict[str, Any]) -> _Parsed:
     metadata = document.get("metadata")
     if metadata is not None:
         if not isinstance(metadata, dict):
-            raise _ParseError(f"'metadata' must be an object, not {_json_type(metadata)}")
+            raise _ParseError(f"'metadata' must be an object, not {json_type(metadata)}")
         parsed.metadata = metadata
     return parsed
 
@@ -527,12 +527,12 @@ def _turns_from_array(items: list[Any]) -> list[_RawTurn]:
 def _json_field(key: str, value: Any) -> Any:
     if key == "after_hours":
         if not isinstance(value, bool):
-            raise _ParseError(f"'after_hours' must be true or false, not {_json_type(value)}")
+            raise _ParseError(f"'after_hours' must be true or false, not {json_type(value)}")
         return value
     if key == "id":
         return _json_id(value, "the conversation")
     if not isinstance(value, str):
-        raise _ParseError(f"{key!r} must be a string, not {_json_type(value)}")
+        raise _ParseError(f"{key!r} must be a string, not {json_type(value)}")
     if key == "channel":
         return _channel(value, "'channel'")
     if key == "started_at":
@@ -542,7 +542,7 @@ def _json_field(key: str, value: Any) -> Any:
 
 def _turn_from_object(obj: Any, where: str) -> _RawTurn:
     if not isinstance(obj, dict):
-        raise _ParseError(f"{where} is {_json_type(obj)}, not an object with 'speaker' and 'text'")
+        raise _ParseError(f"{where} is {json_type(obj)}, not an object with 'speaker' and 'text'")
     speaker = _required_string(obj, "speaker", where)
     if not speaker.strip():
         raise _ParseError(f"{where}: 'speaker' is empty")
@@ -554,7 +554,7 @@ def _turn_from_object(obj: Any, where: str) -> _RawTurn:
     if obj.get("timestamp") is not None:
         value = obj["timestamp"]
         if not isinstance(value, str):
-            raise _ParseError(f"{where}: 'timestamp' must be a string, not {_json_type(value)}")
+            raise _ParseError(f"{where}: 'timestamp' must be a string, not {json_type(value)}")
         turn.timestamp = _iso_datetime(value, f"{where}: 'timestamp'")
     turn.start = _optional_seconds(obj, "start", where)
     turn.end = _optional_seconds(obj, "end", where)
@@ -568,13 +568,13 @@ def _required_string(obj: dict[str, Any], key: str, where: str) -> str:
         raise _ParseError(f"{where} has no {key!r}; every turn needs 'speaker' and 'text'")
     value = obj[key]
     if not isinstance(value, str):
-        raise _ParseError(f"{where}: {key!r} must be a string, not {_json_type(value)}")
+        raise _ParseError(f"{where}: {key!r} must be a string, not {json_type(value)}")
     return value
 
 
 def _explicit_role(value: Any, where: str) -> Role:
     if not isinstance(value, str):
-        raise _ParseError(f"{where}: 'role' must be a string, not {_json_type(value)}")
+        raise _ParseError(f"{where}: 'role' must be a string, not {json_type(value)}")
     role = guess_role(value)
     if role is None:
         raise _ParseError(f"{where}: role {_show(value)} is not one of customer, agent, supervisor, system")
@@ -583,7 +583,7 @@ def _explicit_role(value: Any, where: str) -> Role:
 
 def _json_id(value: Any, where: str) -> str:
     if isinstance(value, bool) or not isinstance(value, str | int):
-        raise _ParseError(f"{where}: 'id' must be a string, not {_json_type(value)}")
+        raise _ParseError(f"{where}: 'id' must be a string, not {json_type(value)}")
     return str(value)
 
 
@@ -592,13 +592,14 @@ def _optional_seconds(obj: dict[str, Any], key: str, where: str) -> float | None
     if value is None:
         return None
     if isinstance(value, bool) or not isinstance(value, int | float):
-        raise _ParseError(f"{where}: {key!r} must be a number of seconds, not {_json_type(value)}")
+        raise _ParseError(f"{where}: {key!r} must be a number of seconds, not {json_type(value)}")
     if not math.isfinite(value) or value < 0:
         raise _ParseError(f"{where}: {key!r} must be a finite number of seconds ≥ 0, not {value}")
     return float(value)
 
 
-def _json_type(value: Any) -> str:
+def json_type(value: Any) -> str:
+    """How a JSON value is named in an error message ("a number", "an array" …)."""
     if value is None:
         return "null"
     if isinstance(value, bool):

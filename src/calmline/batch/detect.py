@@ -19,7 +19,7 @@ from typing import IO, TYPE_CHECKING, Any, NamedTuple
 from calmline.engine.redact import redact
 from calmline.errors import InputError
 from calmline.model import Role, Signal, Turn
-from calmline.transcripts import guess_role
+from calmline.transcripts import guess_role, json_type
 
 if TYPE_CHECKING:  # the engine loads every detector; workers build their own
     from calmline.engine.pipeline import Engine
@@ -171,7 +171,7 @@ def score_record(record: Any, engine: Engine, options: DetectOptions | None = No
     """
     options = options or DetectOptions()
     if not isinstance(record, dict):
-        raise RecordError("not an object", f"{_json_type(record)} is not a record; expected an object")
+        raise RecordError("not an object", f"{json_type(record)} is not a record; expected an object")
     if "text" in record and "turns" in record:
         raise RecordError("wrong shape", "has both 'text' and 'turns'; a record is one or the other")
     if "turns" in record:
@@ -226,7 +226,7 @@ def _score_conversation(record: dict[str, Any], engine: Engine, options: DetectO
 def _read_turns(value: Any, max_turn_chars: int) -> list[Turn]:
     """Turns of a conversation record, with their roles (see ``_turn_role``)."""
     if not isinstance(value, list) or not value:
-        shown = "an empty array" if value == [] else _json_type(value)
+        shown = "an empty array" if value == [] else json_type(value)
         raise RecordError(
             "wrong shape", f"'turns' is {shown}; expected an array of {{speaker, text}} objects"
         )
@@ -235,15 +235,13 @@ def _read_turns(value: Any, max_turn_chars: int) -> list[Turn]:
     for index, item in enumerate(value):
         where = f"turn {index}"
         if not isinstance(item, dict):
-            raise RecordError("wrong shape", f"{where} is {_json_type(item)}, not a {{speaker, text}} object")
+            raise RecordError("wrong shape", f"{where} is {json_type(item)}, not a {{speaker, text}} object")
         if "text" not in item:
             raise RecordError("no text", f"{where} has no 'text'")
         text = _checked_text(item["text"], f"{where}: 'text'", max_turn_chars)
         speaker = item.get("speaker", "")
         if not isinstance(speaker, str):
-            raise RecordError(
-                "wrong shape", f"{where}: 'speaker' must be a string, not {_json_type(speaker)}"
-            )
+            raise RecordError("wrong shape", f"{where}: 'speaker' must be a string, not {json_type(speaker)}")
         role = _turn_role(item, speaker, known, turns[-1].role if turns else None, where)
         turns.append(Turn(speaker=speaker, role=role, text=text))
     return turns
@@ -277,7 +275,7 @@ def _turn_role(
 
 def _checked_text(value: Any, where: str, max_chars: int) -> str:
     if not isinstance(value, str):
-        raise RecordError("text not a string", f"{where} is {_json_type(value)}, not a string")
+        raise RecordError("text not a string", f"{where} is {json_type(value)}, not a string")
     if not value.strip():
         raise RecordError("empty text", f"{where} is empty")
     if len(value) > max_chars:
@@ -285,20 +283,6 @@ def _checked_text(value: Any, where: str, max_chars: int) -> str:
             "text too long", f"{where} has {len(value):,} characters; the limit is {max_chars:,}"
         )
     return value
-
-
-def _json_type(value: Any) -> str:
-    if value is None:
-        return "null"
-    if isinstance(value, bool):
-        return "true/false"
-    if isinstance(value, int | float):
-        return "a number"
-    if isinstance(value, str):
-        return "a string"
-    if isinstance(value, list):
-        return "an array"
-    return "an object"
 
 
 # --- scoring lines and chunks --------------------------------------------------------------
