@@ -20,7 +20,8 @@ from pathlib import Path
 from vaderSentiment.vaderSentiment import SentimentIntensityAnalyzer
 
 from calmline.engine.pipeline import Engine
-from calmline.model import Conversation, Role, Turn
+from calmline.model import Conversation
+from calmline.training.data import chat_turns
 
 ROOT = Path(__file__).resolve().parents[1]
 DEFAULT_DATA = ROOT.parent / "shared" / "data" / "cucom_ecommerce"
@@ -33,14 +34,7 @@ def load_conversations(folder: Path, min_turns: int) -> list[Conversation]:
         with (folder / split).open(encoding="utf-8") as lines:
             for line in lines:
                 record = json.loads(line)
-                turns = [
-                    Turn(
-                        speaker=t["speaker"],
-                        role=Role.agent if t["speaker"] == "agent" else Role.customer,
-                        text=t["text"],
-                    )
-                    for t in record["turns"]
-                ]
+                turns = chat_turns(record)
                 conversations.append(Conversation(id=record["id"], turns=turns))
                 total += len(turns)
                 if total >= min_turns:

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import math
-import os
 import re
 import statistics
 import time
@@ -18,8 +17,11 @@ from calmline.engine.context import Context, Detector
 from calmline.engine.pipeline import Engine
 from calmline.engine.redact import redact
 from calmline.engine.state import WINDOW_FEATURES, Scores, StateTracker, forecast_window, turn_cues
+from calmline.errors import InputError
 from calmline.model import Conversation, ConversationInfo, CustomerState, Role, Turn, TurnAnalysis
 from calmline.playbook import load_default
+from calmline.training.data import REPO_ROOT, chat_turns
+from calmline.training.data import data_dir as shared_data_dir
 
 EVALSETS = Path(__file__).resolve().parent / "evalsets"
 """Our own labelled evaluation sets, one folder per signal (``eval.jsonl`` and a README)."""
@@ -39,9 +41,11 @@ RESEARCH = "logistic on cga_wiki train (research only, not shipped)"
 
 
 def data_dir() -> Path:
-    """The shared data sets: ``$CALMLINE_DATA`` or ``../shared/data`` beside the repository."""
-    configured = os.environ.get("CALMLINE_DATA")
-    return Path(configured) if configured else Path(__file__).resolve().parents[4] / "shared" / "data"
+    """The shared data sets as ``training.data`` finds them; a path that may not exist when they are absent."""
+    try:
+        return shared_data_dir()
+    except InputError:
+        return REPO_ROOT.parent / "shared" / "data"
 
 
 def read_jsonl(path: Path) -> list[dict[str, Any]]:
@@ -447,15 +451,7 @@ def cucom_traces(engine: Engine, split: str = "dev") -> list[ForecastTrace]:
     """The cucom_ecommerce chats replayed whole (none counted as escalating)."""
     traces = []
     for record in read_jsonl(data_dir() / "cucom_ecommerce" / f"{split}.jsonl"):
-        turns = [
-            Turn(
-                speaker=t["speaker"],
-                role=Role.agent if t["speaker"] == "agent" else Role.customer,
-                text=t["text"],
-            )
-            for t in record["turns"]
-        ]
-        traces.append(replay(engine, record["id"], turns, escalates=False))
+        traces.append(replay(engine, record["id"], chat_turns(record), escalates=False))
     return traces
 
 

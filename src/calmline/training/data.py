@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Any
 
 from calmline.errors import InputError
+from calmline.model import Role, Turn
 
 DATA_ENV = "CALMLINE_DATA"
 REPO_ROOT = Path(__file__).resolve().parents[3]
@@ -198,3 +199,15 @@ def load_split(signal: str, split: str, folder: Path) -> tuple[list[str], list[i
     s = spec(signal)
     kept = [record for record in load_records(signal, split, folder) if s.keep(record)]
     return [record["text"] for record in kept], [s.label(record) for record in kept]
+
+
+def chat_turns(record: dict[str, Any]) -> list[Turn]:
+    """The turns of a two-party chat record (``{"turns": [{"speaker": "agent"|…, "text"}]}``), as Turns."""
+    return [
+        Turn(
+            speaker=t["speaker"],
+            role=Role.agent if t["speaker"] == "agent" else Role.customer,
+            text=t["text"],
+        )
+        for t in record["turns"]
+    ]
