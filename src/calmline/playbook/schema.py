@@ -140,6 +140,17 @@ class Authority(_Strict):
     )
 
 
+class Wellbeing(_Strict):
+    """Looking after the agent (P22): how many hard contacts in a shift call for a break or a debrief."""
+
+    shift_hours: float = Field(8.0, gt=0, le=24, description="Length of a shift; exposures count within it.")
+    abuse_threshold: int = Field(2, ge=1, description="Abusive contacts in a shift before a break is suggested.")
+    crisis_threshold: int = Field(1, ge=1, description="Crisis contacts in a shift before a debrief is suggested.")
+    debrief: list[str] = Field(
+        default_factory=list, description="The short debrief checklist offered to agent and supervisor."
+    )
+
+
 class Condition(_Strict):
     """A comparison on one state field; lists compare by their length."""
 
@@ -239,6 +250,7 @@ class Playbook(_Strict):
     business_hours: BusinessHours = Field(default_factory=BusinessHours)
     escalation_contacts: list[Contact] = Field(default_factory=list)
     authority: Authority = Field(default_factory=Authority)
+    wellbeing: Wellbeing = Field(default_factory=Wellbeing)
     wording: dict[str, list[str]] = Field(
         default_factory=dict, description="Named wording variants the coach and rules draw on."
     )
