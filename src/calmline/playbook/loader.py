@@ -44,6 +44,14 @@ def load_playbook(path: Path | str | None = None) -> Playbook:
     return _validate(merged, lines=lines, source=str(path), rule_origin=rule_origin)
 
 
+def load_playbook_text(text: str, source: str = "<playbook>") -> Playbook:
+    """A company playbook given as YAML (or JSON) text, merged over the default like a file."""
+    company, lines = _parse(text, source)
+    base = load_default().model_dump(mode="json")
+    merged, rule_origin = merge(base, company)
+    return _validate(merged, lines=lines, source=source, rule_origin=rule_origin)
+
+
 def merge(base: dict[str, Any], company: dict[str, Any]) -> tuple[dict[str, Any], dict[int, int]]:
     """``company`` over ``base``; also which merged rule index came from which company index."""
     merged = copy.deepcopy(base)

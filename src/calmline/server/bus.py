@@ -1,0 +1,109 @@
+"""Fan-out of stored events to this worker's WebSocket clients, in-process or through Redis pub/sub."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+import logging
+from collections.abc import Iterator
+from typing import Any
+
+log = logging.getLogger("calmline.server")
+
+Message = dict[str, Any]
+QUEUE_SIZE = 1000
+CHANNEL = "calmline:events:"
+
+
+class LocalBus:
+    """Delivers within one process. ``publish`` may be called from any thread."""
+
+    def __init__(self) -> None:
+        self._subscribers: dict[str, set[asyncio.Queue[Message]]] = {}
+        self._loop: asyncio.AbstractEventLoop | None = None
+
+    async def start(self) -> None:
+        self._loop = asyncio.get_running_loop()
+
+    async def stop(self) -> None:
+        self._loop = None
+
+    def publish(self, tenant_id: str, message: Message) -> None:
+        self._deliver_threadsafe(tenant_id, message)
+
+    def _deliver_threadsafe(self, tenant_id: str, message: Message) -> None:
+        if self._loop is not None:
+            self._loop.call_soon_threadsafe(self._deliver, tenant_id, message)
+
+    def _deliver(self, tenant_id: str, message: Message) -> None:
+        for queue in list(self._subscribers.get(tenant_id, ())):
+            with contextlib.suppress(asyncio.QueueFull):
+                # A slow client misses live events; it sees the gap in sequence numbers and reads them back.
+                queue.put_nowait(message)
+
+    @contextlib.contextmanager
+    def subscribe(self, tenant_id: str) -> Iterator[asyncio.Queue[Message]]:
+        queue: asyncio.Queue[Message] = asyncio.Queue(QUEUE_SIZE)
+        self._subscribers.setdefault(tenant_id, set()).add(queue)
+        try:
+            yield queue
+        finally:
+            self._subscribers.get(tenant_id, set()).discard(queue)
+
+    @property
+    def client_count(self) -> int:
+        return sum(len(queues) for queues in self._subscribers.values())
+
+
+class RedisBus(LocalBus):
+    """Every worker publishes to Redis and delivers what Redis sends back, so a client sees every worker's events."""
+
+    def __init__(self, url: str) -> None:
+        super().__init__()
+        import redis
+
+        self.url = url
+        self._publisher = redis.Redis.from_url(url)
+        self._task: asyncio.Task[None] | None = None
+
+    async def start(self) -> None:
+        await super().start()
+        self._task = asyncio.create_task(self._listen())
+
+    async def stop(self) -> None:
+        if self._task is not None:
+            self._task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._task
+        self._publisher.close()
+        await super().stop()
+
+    def publish(self, tenant_id: str, message: Message) -> None:
+        try:
+            self._publisher.publish(CHANNEL + tenant_id, json.dumps(message))
+        except Exception as exc:  # Redis down: the events are stored; clients catch up on reconnect
+            log.warning("redis publish failed (%s); delivering in this worker only", type(exc).__name__)
+            self._deliver_threadsafe(tenant_id, message)
+
+    async def _listen(self) -> None:
+        import redis.asyncio as aioredis
+
+        while True:
+            try:
+                client = aioredis.Redis.from_url(self.url)
+                async with client.pubsub() as pubsub:
+                    await pubsub.psubscribe(CHANNEL + "*")
+                    async for item in pubsub.listen():
+                        if item["type"] == "pmessage":
+                            tenant_id = item["channel"].decode()[len(CHANNEL) :]
+                            self._deliver(tenant_id, json.loads(item["data"]))
+            except asyncio.CancelledError:
+                raise
+            except Exception as exc:
+                log.warning("redis subscription lost (%s); retrying in 1 s", type(exc).__name__)
+                await asyncio.sleep(1)
+
+
+def make_bus(redis_url: str | None) -> LocalBus:
+    return RedisBus(redis_url) if redis_url else LocalBus()
