@@ -185,8 +185,9 @@ def test_suggestions_vary_within_a_conversation(engine: Engine) -> None:
 
 def test_redaction_keeps_placeholders_and_spans() -> None:
     text, found = redact("Mail jo@example.com or call (617) 555-0199; card 4111 1111 1111 1111.")
-    assert text == "Mail [EMAIL] or call [PHONE]; card [CARD]."
-    assert [text[r.span[0]:r.span[1]] for r in found] == ["[EMAIL]", "[PHONE]", "[CARD]"]
+    # Card numbers keep their first six and last four digits (the issuer and the card a customer names).
+    assert text == "Mail [EMAIL] or call [PHONE]; card 411111******1111."
+    assert [text[r.span[0]:r.span[1]] for r in found] == ["[EMAIL]", "[PHONE]", "411111******1111"]
     assert redact("Order 12345 for 3 items, total 120 dollars.") == ("Order 12345 for 3 items, total 120 dollars.", [])
 
 

@@ -59,6 +59,7 @@ class AlertKind(StrEnum):
     escalation_risk = "escalation_risk"
     manager_request = "manager_request"
     emergency = "emergency"
+    commitment_overdue = "commitment_overdue"
 
 
 class Severity(StrEnum):

@@ -10,9 +10,10 @@ from typing import Annotated
 import typer
 from rich.console import Console
 
-from calmline.cli import playbook_cmd, quality_cmd
+from calmline.cli import followups_cmd, playbook_cmd, quality_cmd, server_cmd
 from calmline.cli.demo import run_demo
 from calmline.cli.detect_cmd import detect as detect_command
+from calmline.cli.record_cmd import record as record_command
 from calmline.cli.render import analysis_view, coach_view
 from calmline.engine.pipeline import Engine
 from calmline.errors import CalmlineError, InputError
@@ -31,6 +32,11 @@ app.add_typer(playbook_cmd.app, name="playbook")
 app.command(name="detect")(detect_command)
 app.command(name="train")(quality_cmd.train)
 app.command(name="eval")(quality_cmd.eval_command)
+app.command(name="record")(record_command)
+app.command(name="serve")(server_cmd.serve)
+app.add_typer(server_cmd.tenant_app, name="tenant")
+app.add_typer(server_cmd.key_app, name="key")
+app.command(name="followups")(followups_cmd.followups)
 
 EXIT_INPUT = 2
 EXIT_INTERNAL = 70

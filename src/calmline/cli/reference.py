@@ -3,24 +3,19 @@
 from __future__ import annotations
 
 import os
+from typing import Any
 
+import typer
 from typer.testing import CliRunner
 
-COMMANDS = [
-    [],
-    ["analyze"],
-    ["coach"],
-    ["demo"],
-    ["detect"],
-    ["detectors"],
-    ["train"],
-    ["eval"],
-    ["schema"],
-    ["playbook"],
-    ["playbook", "init"],
-    ["playbook", "validate"],
-    ["playbook", "show"],
-]
+
+def command_paths(command: Any, path: tuple[str, ...] = ()) -> list[list[str]]:
+    """Every visible command and subcommand, in the order they were registered (so none is forgotten)."""
+    paths = [list(path)]
+    for name, sub in getattr(command, "commands", {}).items():
+        if not sub.hidden:
+            paths += command_paths(sub, (*path, name))
+    return paths
 
 
 def render_reference() -> str:
@@ -33,7 +28,7 @@ def render_reference() -> str:
     try:
         runner = CliRunner()
         parts = ["# calmline command reference", "", "Generated from `--help` by `calmline reference`; do not edit.", ""]
-        for command in COMMANDS:
+        for command in command_paths(typer.main.get_command(app)):
             result = runner.invoke(app, [*command, "--help"], prog_name="calmline")
             text = "\n".join(line.rstrip() for line in result.output.strip("\n").splitlines())
             parts += [f"## calmline {' '.join(command)}".rstrip(), "", "```", text, "```", ""]

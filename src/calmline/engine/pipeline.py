@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
+from collections.abc import Collection, Iterable, Iterator
 from functools import cache
 from typing import Any
 
@@ -31,7 +31,8 @@ class Engine:
     def __init__(self, playbook: Playbook) -> None:
         self.playbook = playbook
         self.detectors: list[Detector] = [
-            registry.create(spec.name, _with_authority(spec.name, spec.config, playbook)) for spec in playbook.detectors
+            registry.create(spec.name, _with_authority(spec.name, spec.config, playbook))
+            for spec in playbook.detectors
         ]
         self.tracker = StateTracker(playbook)
         self.rules = RuleBook(playbook)
@@ -41,10 +42,17 @@ class Engine:
         """The engine of the shipped default playbook (built once per process)."""
         return _default_engine()
 
-    def session(self, conversation: Conversation | ConversationInfo | None = None) -> Session:
-        """Start following a live conversation; its turns, if any, are replayed first."""
+    def session(
+        self,
+        conversation: Conversation | ConversationInfo | None = None,
+        redaction_kinds: Collection[str] | None = None,
+    ) -> Session:
+        """Start following a live conversation; its turns, if any, are replayed first.
+
+        ``redaction_kinds`` limits which personal data is redacted (a tenant's choice; default: all kinds).
+        """
         info = self._info(conversation or Conversation())
-        session = Session(self, info)
+        session = Session(self, info, redaction_kinds)
         if isinstance(conversation, Conversation):
             for turn in conversation.turns:
                 session.add(turn)
@@ -71,9 +79,12 @@ class Engine:
 class Session:
     """One conversation as it unfolds: add turns, read the latest state."""
 
-    def __init__(self, engine: Engine, info: ConversationInfo) -> None:
+    def __init__(
+        self, engine: Engine, info: ConversationInfo, redaction_kinds: Collection[str] | None = None
+    ) -> None:
         self.engine = engine
         self.info = info
+        self.redaction_kinds = redaction_kinds
         self.history: list[TurnAnalysis] = []
         self.state = CustomerState(customer_name=info.customer_name)
         self._fired: dict[str, list[int]] = {}
@@ -92,7 +103,9 @@ class Session:
 
     def add(self, turn: Turn) -> TurnAnalysis:
         """Analyse the next turn and record it."""
-        text, redactions = redact(turn.text)
+        # The previous turn is the context: "what's the security code?" makes a bare "123" a code.
+        previous = self.history[-1].text if self.history else None
+        text, redactions = redact(turn.text, self.redaction_kinds, previous)
         clean = turn.model_copy(update={"text": text})
         signals = self.detect(clean)
         state = self.engine.tracker.update(self.state, clean, signals, self.context())

@@ -1,55 +1,439 @@
-"""Personal-data redaction: emails, card and phone numbers, street addresses become placeholders."""
+"""Personal-data redaction: cards masked, CVVs, phones, emails, SSNs, IBANs and addresses replaced."""
 
 from __future__ import annotations
 
 import re
+from collections.abc import Callable, Collection, Iterator
+from dataclasses import dataclass
+from typing import Any
 
 from calmline.model import Redaction
 
-# Order matters: a card number would also match the phone pattern, an email contains digits.
-_PATTERNS: list[tuple[str, re.Pattern[str]]] = [
-    ("EMAIL", re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+")),
-    ("CARD", re.compile(r"(?<!\d)(?:\d[ -]?){12,18}\d(?!\d)")),
-    (
-        "PHONE",
-        re.compile(
-            r"(?<![\w])(?:\+?\d{1,3}[ .-]?)?(?:\(\d{3}\)|\d{3})[ .-]?\d{3}[ .-]?\d{4}(?!\d)"
-            r"|(?<![\w-])\d{3}-\d{4}(?![\w-])"
-        ),
-    ),
-    ("SSN", re.compile(r"(?<!\d)\d{3}-\d{2}-\d{4}(?!\d)")),
-    (
-        "ADDRESS",
-        re.compile(
-            r"\b\d{1,5}[A-Za-z]?\s+(?:[A-Z][a-z]+\s+){1,3}"
-            r"(?:Street|St|Avenue|Ave|Road|Rd|Lane|Ln|Drive|Dr|Boulevard|Blvd|Court|Ct|Way|Place|Pl"
-            r"|Terrace|Crescent|Close|Parkway|Highway|Hwy)\b\.?"
-        ),
-    ),
-]
+__all__ = ["REDACTION_KINDS", "iban_valid", "luhn_valid", "redact", "redact_json"]
+
+# Every kind a caller (or a tenant's settings) may ask for.
+REDACTION_KINDS: tuple[str, ...] = ("card", "cvv", "phone", "email", "ssn", "iban", "address")
+# The finders, in the order overlaps are settled (where two candidates cover the same characters the
+# earlier one wins): an email holds digits, a "+44 …" number is surely a phone, an IBAN or a card holds
+# phone-like groups, and a CVV is only a guess from context.
+_PRIORITY: tuple[str, ...] = ("email", "iban", "plus_phone", "card", "ssn", "phone", "address", "cvv")
+
+_Json = dict[str, Any] | list[Any] | tuple[Any, ...] | str | int | float | bool | None
 
 
-def redact(text: str) -> tuple[str, list[Redaction]]:
-    """Replace personal data in ``text`` with ``[KIND]`` placeholders; report where they are."""
-    matches: list[tuple[int, int, str]] = []
-    for kind, pattern in _PATTERNS:
+@dataclass(frozen=True, slots=True)
+class _Found:
+    start: int
+    end: int
+    kind: str
+    replacement: str
+
+
+# --- shared pieces -------------------------------------------------------------------------
+
+# Nothing but an email (``@``) or a digit can be personal data here, except a CVV said in words.
+_WORTH_A_LOOK = re.compile(r"[\d@]")
+
+# The number right after an order or ticket reference is the reference: it must stay readable.
+# Kept tight (the keyword must come immediately before) so "my case worker's number is …" is not one.
+_REFERENCE_BEFORE = re.compile(
+    r"\b(?:(?:order|tracking|invoice|ticket|case|ref|reference|confirmation|booking|reservation|"
+    r"transaction|txn|shipment|awb|consignment|imei|serial|sku|asin|claim|policy|rma|(?<!caller\s)id)s?"
+    r"(?:\s*(?:id|no\.?|num(?:ber)?|code))?"
+    r"|(?:payment|refund|return|complaint|request|model|customer|member)\s*(?:id|no\.?|num(?:ber)?|"
+    r"ref(?:erence)?))"
+    r"\s*(?:(?:is|was|of|:|-)\s*)?#?\s*$",
+    re.IGNORECASE,
+)
+_HASH_BEFORE = re.compile(r"#\s*$")
+_REFERENCE_REACH = 40  # characters looked at before a number for its reference keyword
+
+
+def _is_reference(text: str, start: int, *, bare_hash: bool = False) -> bool:
+    """Whether the number starting at ``start`` is introduced as an order/ticket/… reference."""
+    window = max(0, start - _REFERENCE_REACH)
+    if _REFERENCE_BEFORE.search(text, window, start):
+        return True
+    return bare_hash and _HASH_BEFORE.search(text, window, start) is not None
+
+
+# --- email -----------------------------------------------------------------------------------
+
+_EMAIL = re.compile(r"(?<![\w.+-])[\w.+-]+@[\w-]+(?:\.[\w-]+)+")
+
+
+def _emails(text: str) -> Iterator[_Found]:
+    if "@" not in text:
+        return
+    for m in _EMAIL.finditer(text):
+        yield _Found(m.start(), m.end(), "email", "[EMAIL]")
+
+
+# --- IBAN ------------------------------------------------------------------------------------
+
+# Length of the IBAN of each country in the SWIFT IBAN registry; the length keeps a spaced IBAN from
+# swallowing the word after it, and a code outside the registry is not an IBAN.
+_IBAN_LENGTHS: dict[str, int] = {
+    "AD": 24, "AE": 23, "AL": 28, "AT": 20, "AZ": 28, "BA": 20, "BE": 16, "BG": 22, "BH": 22,
+    "BI": 27, "BR": 29, "BY": 28, "CH": 21, "CR": 22, "CY": 28, "CZ": 24, "DE": 22, "DJ": 27,
+    "DK": 18, "DO": 28, "EE": 20, "EG": 29, "ES": 24, "FI": 18, "FK": 18, "FO": 18, "FR": 27,
+    "GB": 22, "GE": 22, "GI": 23, "GL": 18, "GR": 27, "GT": 28, "HR": 21, "HU": 28, "IE": 22,
+    "IL": 23, "IQ": 23, "IS": 26, "IT": 27, "JO": 30, "KW": 30, "KZ": 20, "LB": 28, "LC": 32,
+    "LI": 21, "LT": 20, "LU": 20, "LV": 21, "LY": 25, "MC": 27, "MD": 24, "ME": 22, "MK": 19,
+    "MN": 20, "MR": 27, "MT": 31, "MU": 30, "NI": 28, "NL": 18, "NO": 15, "OM": 23, "PK": 24,
+    "PL": 28, "PS": 29, "PT": 25, "QA": 29, "RO": 24, "RS": 22, "RU": 33, "SA": 24, "SC": 31,
+    "SD": 18, "SE": 24, "SI": 19, "SK": 24, "SM": 27, "SO": 23, "ST": 25, "SV": 28, "TL": 23,
+    "TN": 24, "TR": 26, "UA": 29, "VA": 22, "VG": 24, "XK": 20, "YE": 30,
+}  # fmt: skip
+_IBAN_START = re.compile(r"(?<![\w*])[A-Za-z]{2}\d{2}")
+
+
+def iban_valid(iban: str) -> bool:
+    """ISO 13616: the registry length for its country and the mod-97 check (spaces ignored)."""
+    compact = iban.replace(" ", "").upper()
+    if not compact.isascii() or not compact.isalnum() or len(compact) != _IBAN_LENGTHS.get(compact[:2]):
+        return False
+    rearranged = compact[4:] + compact[:4]
+    return int("".join(str(int(c, 36)) for c in rearranged)) % 97 == 1
+
+
+def _iban_end(text: str, start: int, length: int) -> int | None:
+    """End of an IBAN of ``length`` characters starting at ``start``, single spaces allowed between."""
+    count, i = 0, start
+    while count < length and i < len(text):
+        char = text[i]
+        if char.isascii() and char.isalnum():
+            count += 1
+        elif not (char == " " and count and i + 1 < len(text) and text[i + 1].isalnum()):
+            return None
+        i += 1
+    if count < length or (i < len(text) and (text[i].isalnum() or text[i] == "*")):
+        return None
+    return i
+
+
+def _ibans(text: str) -> Iterator[_Found]:
+    for m in _IBAN_START.finditer(text):
+        length = _IBAN_LENGTHS.get(m.group()[:2].upper())
+        end = _iban_end(text, m.start(), length) if length else None
+        if end is not None and iban_valid(text[m.start() : end]):
+            yield _Found(m.start(), end, "iban", "[IBAN]")
+
+
+# --- payment cards ---------------------------------------------------------------------------
+
+# Runs of digit groups joined by single spaces, dashes or dots; never the tail of a word, a decimal or a
+# mask. (Here and below the look-behind follows the first digit: a pattern that starts with a plain
+# character lets the regex engine skip ahead to candidates, several times faster on long turns.)
+_DIGIT_GROUPS = re.compile(r"\d(?<![\w*.,-]\d)\d*(?:[ .-]\d+)*(?![\w*])")
+_GROUP = re.compile(r"\d+")
+
+
+def luhn_valid(digits: str) -> bool:
+    """The Luhn checksum every payment card number carries in its last digit."""
+    total = 0
+    for position, char in enumerate(reversed(digits)):
+        value = int(char)
+        if position % 2:
+            value = value * 2 - 9 if value > 4 else value * 2
+        total += value
+    return total % 10 == 0
+
+
+def _card_shaped(groups: list[str]) -> bool:
+    """Card numbers are printed and typed 4-4-4-4, 4-6-5 (Amex), 4-4-4-4-3…: a first group of four.
+
+    This is what keeps Amazon-style order numbers (3-7-7 digits) readable.
+    """
+    if len(groups) == 1:
+        return True
+    return len(groups[0]) == 4 and all(4 <= len(g) <= 6 for g in groups[1:-1]) and len(groups[-1]) <= 6
+
+
+def _mask_card(digits: str) -> str:
+    """First six and last four digits kept (what PCI DSS allows to be shown), the rest starred."""
+    return digits[:6] + "*" * (len(digits) - 10) + digits[-4:]
+
+
+def _card_runs(groups: list[str]) -> Iterator[tuple[int, int]]:
+    """Every run of whole groups that is a Luhn-valid card number of 13–19 digits, leftmost then longest.
+
+    All of them, not just the first: where one overlaps something surer (a "+44 …" phone number before
+    it), the next may still be the card.
+    """
+    for first in range(len(groups)):
+        for last in range(len(groups), first, -1):
+            chosen = groups[first:last]
+            digits = "".join(chosen)
+            # No card number starts with 0 (ISO/IEC 7812 gives that major industry digit to no issuer).
+            if 13 <= len(digits) <= 19 and digits[0] != "0" and _card_shaped(chosen) and luhn_valid(digits):
+                yield first, last
+
+
+def _cards(text: str) -> Iterator[_Found]:
+    for m in _DIGIT_GROUPS.finditer(text):
+        if m.end() - m.start() < 13:
+            continue
+        groups = list(_GROUP.finditer(text, m.start(), m.end()))
+        for first, last in _card_runs([g.group() for g in groups]):
+            start, end = groups[first].start(), groups[last - 1].end()
+            # An order number written as one run may pass Luhn by chance; a card typed in groups is a card.
+            if last - first == 1 and _is_reference(text, start):
+                continue
+            digits = "".join(g.group() for g in groups[first:last])
+            yield _Found(start, end, "card", _mask_card(digits))
+            # "4111 1111 1111 1111 737": three or four digits typed straight after a card are its code.
+            if last == len(groups) - 1 and 3 <= len(groups[last].group()) <= 4:
+                yield _Found(groups[last].start(), groups[last].end(), "cvv", "[CVV]")
+
+
+# --- US social security numbers --------------------------------------------------------------
+
+# Not the tail of a phone number ("+44 (0) 000-00-0000").
+_SSN_DASHED = re.compile(r"\d(?<![\w*.+)-]\d)(?<![\d+)][ .-]\d)\d\d-\d{2}-\d{4}(?![\w*]|[.-]\d)")
+# Spaced or run-together nine digits are only an SSN when the customer says so.
+_SSN_LOOSE = re.compile(r"\d(?<![\w*.+)-]\d)(?<![\d+)][ .-]\d)\d\d( ?)\d{2}\1\d{4}(?![\w*]|[ .-]\d)")
+_SSN_CUE = re.compile(
+    r"\b(?:ssn|ss#|social(?:\s+security)?)(?:\s+(?:number|no\.?|#))?\s*(?:(?:is|it'?s|:|-)\s*)?$", re.I
+)
+
+
+def _ssns(text: str) -> Iterator[_Found]:
+    for m in _SSN_DASHED.finditer(text):
+        yield _Found(m.start(), m.end(), "ssn", "[SSN]")
+    for m in _SSN_LOOSE.finditer(text):
+        if _SSN_CUE.search(text, max(0, m.start() - 40), m.start()):
+            yield _Found(m.start(), m.end(), "ssn", "[SSN]")
+
+
+# --- phone numbers ---------------------------------------------------------------------------
+
+# A phone number neither starts inside a longer run of digit groups ("4000 0010 0000 0001", the
+# look-behinds below) nor runs on into one (this look-ahead).
+_PHONE_END = r"(?![\w*]|[.-]\d)"
+_EXTENSION = r"(?:\s?(?:x|ext\.?)\s?\d{1,5})?"
+_NANP = re.compile(
+    r"(?=[+(\d])(?<![\w+*.-])(?<!\d[ .-])(?:\+?1[ .-]?)?(?:\(\d{3}\)[ .-]?|\d{3}[ .-]?)\d{3}[ .-]?\d{4}"
+    + _EXTENSION
+    + _PHONE_END
+)
+_LOCAL = re.compile(r"\d(?<![\w+*.-]\d)(?<!\d[ .-]\d)\d\d-\d{4}" + _PHONE_END)
+# A national number with a trunk 0, as in the UK, India or Europe: "020 7946 0958", "07700 900123".
+_TRUNK = re.compile(r"0(?<![\w+*.-]0)(?<!\d[ .-]0)\d{2,4}[ .-]?\d{3,4}[ .-]?\d{3,4}" + _PHONE_END)
+# International: "+44 20 7946 0958", "+44 (0)20 7946 0958", "0044 20 7946 0958"; digits are counted after.
+_INTERNATIONAL = re.compile(r"(?:\+(?<![\w+*.-]\+)\d|0(?<![\w+*.-]0)(?<!\d[ .-]0)0[1-9])(?:[ .-]?[\d()])*")
+
+
+def _international_end(text: str, m: re.Match[str]) -> int | None:
+    """End of an E.164-sized number (8–15 digits after the prefix), dropping groups beyond 15 digits."""
+    body = m.group()
+    prefix_digits = 0 if body.startswith("+") else 2  # "0044 …": the 00 is not part of the number
+    pieces = list(re.finditer(r"[\d()]+", body))
+    while pieces:
+        end = pieces[-1].end()
+        candidate = body[:end].rstrip("(")
+        digits = sum(c.isdigit() for c in candidate) - prefix_digits
+        balanced = candidate.count("(") == candidate.count(")")
+        if 8 <= digits <= 15 and balanced:
+            after = m.start() + len(candidate)
+            if after < len(text) and (text[after].isalnum() or text[after] == "*"):
+                return None
+            return after
+        if digits < 8:
+            return None
+        pieces.pop()
+    return None
+
+
+def _international_phones(text: str) -> Iterator[_Found]:
+    for m in _INTERNATIONAL.finditer(text):
+        end = _international_end(text, m)
+        if end is not None and not _is_reference(text, m.start(), bare_hash=True):
+            yield _Found(m.start(), end, "phone", "[PHONE]")
+
+
+def _plus_phones(text: str) -> Iterator[_Found]:
+    """International numbers written with a +, settled before cards (no card is written so)."""
+    if "+" in text:
+        yield from (f for f in _international_phones(text) if text[f.start] == "+")
+
+
+def _phones(text: str) -> Iterator[_Found]:
+    yield from _international_phones(text)
+    for pattern in (_NANP, _TRUNK, _LOCAL):
         for m in pattern.finditer(text):
-            if not any(s < m.end() and m.start() < e for s, e, _ in matches):
-                matches.append((m.start(), m.end(), kind))
-    if not matches:
+            digits = sum(c.isdigit() for c in m.group())
+            if pattern is _TRUNK and not 10 <= digits <= 11:
+                continue
+            if not _is_reference(text, m.start(), bare_hash=True):
+                yield _Found(m.start(), m.end(), "phone", "[PHONE]")
+
+
+# --- card security codes ---------------------------------------------------------------------
+
+_CVV_CUE = re.compile(
+    r"\b(?:cvv2?|cvc2?|cvn|csc|card\s+(?:verification|security)(?:\s+(?:code|value|number))?"
+    r"|(?<!social\s)security\s+(?:code|digits|number)"
+    r"|(?:three|four|3|4)[\s-]+digits?(?:\s+(?:security\s+)?(?:code|number))?\s+(?:on|at|from|in)\s+the\s+back"
+    r"|(?:code|number|digits)\s+(?:on|at|from|in)\s+the\s+back|back\s+of\s+(?:the|my|your)\s+card)\b",
+    re.IGNORECASE,
+)
+_WORD_DIGIT = r"(?:zero|oh|one|two|three|four|five|six|seven|eight|nine)"
+# Three or four digits, possibly spaced out ("4 5 6") or said as words ("four five six"), standing alone:
+# not part of a longer number, a price, a date ("12/2027"), a decimal or a time.
+_CVV_CODE = re.compile(
+    r"(?<![\w*$£€/.,])(?<!\b\d[ -])(?<!\d\d[ -])"
+    rf"(?:\d(?:[ -]?\d){{2,3}}|{_WORD_DIGIT}(?:[\s,-]+{_WORD_DIGIT}){{2,3}})"
+    r"(?![\w*%/]|[.,:]\d|[ -]\d)",
+    re.IGNORECASE,
+)
+_CVV_AFTER = 40  # characters after a cue in which the code is looked for ("security code, it's 4 5 6")
+_CVV_BEFORE = 20  # characters before a cue ("123 is the CVV")
+_CVV_REPLY = 80  # characters at the start of a reply to a turn that asked for the code
+
+
+def _cvv_after(codes: list[re.Match[str]], anchor: int, reach: int) -> re.Match[str] | None:
+    return next((c for c in codes if anchor <= c.start() <= anchor + reach), None)
+
+
+def _cvv_before(codes: list[re.Match[str]], anchor: int) -> re.Match[str] | None:
+    return next((c for c in reversed(codes) if anchor - _CVV_BEFORE <= c.end() <= anchor), None)
+
+
+# Every cue holds one of these; checking for them first spares most turns the cue pattern.
+_CVV_CUE_WORDS = ("cv", "csc", "secur", "verif", "back")
+
+
+def _mentions_code(text: str | None) -> bool:
+    if not text:
+        return False
+    lowered = text.lower()
+    return any(word in lowered for word in _CVV_CUE_WORDS) and _CVV_CUE.search(text) is not None
+
+
+def _cvvs(text: str, context: str | None) -> Iterator[_Found]:
+    cues = list(_CVV_CUE.finditer(text)) if _mentions_code(text) else []
+    asked_before = _mentions_code(context)
+    if not cues and not asked_before:
+        return
+    codes = list(_CVV_CODE.finditer(text))
+    if not codes:
+        return
+    chosen: list[re.Match[str] | None] = []
+    if asked_before:  # "What's the security code?" / "It's 123."
+        chosen.append(_cvv_after(codes, 0, _CVV_REPLY))
+    for cue in cues:
+        chosen.append(_cvv_after(codes, cue.end(), _CVV_AFTER) or _cvv_before(codes, cue.start()))
+    for code in {c.start(): c for c in chosen if c is not None}.values():
+        yield _Found(code.start(), code.end(), "cvv", "[CVV]")
+
+
+# --- street addresses ------------------------------------------------------------------------
+
+_ADDRESS = re.compile(
+    r"\d(?<!\w\d)\d{0,4}[A-Za-z]?\s+(?:[A-Z][a-z]+\s+){1,3}"
+    r"(?:Street|St|Avenue|Ave|Road|Rd|Lane|Ln|Drive|Dr|Boulevard|Blvd|Court|Ct|Way|Place|Pl"
+    r"|Terrace|Crescent|Close|Parkway|Highway|Hwy)\b\.?"
+)
+
+
+def _addresses(text: str) -> Iterator[_Found]:
+    for m in _ADDRESS.finditer(text):
+        yield _Found(m.start(), m.end(), "address", "[ADDRESS]")
+
+
+# --- redaction -------------------------------------------------------------------------------
+
+_FINDERS: dict[str, Callable[[str, str | None], Iterator[_Found]]] = {
+    "email": lambda text, _: _emails(text),
+    "iban": lambda text, _: _ibans(text),
+    "plus_phone": lambda text, _: _plus_phones(text),
+    "card": lambda text, _: _cards(text),
+    "ssn": lambda text, _: _ssns(text),
+    "phone": lambda text, _: _phones(text),
+    "cvv": _cvvs,
+    "address": lambda text, _: _addresses(text),
+}
+_ALL_KINDS = frozenset(REDACTION_KINDS)
+_MAX_PASSES = 4  # each pass removes digits, so a fixed point comes quickly; this only bounds the loop
+
+
+def _enabled(kinds: Collection[str] | None) -> frozenset[str]:
+    if kinds is None:
+        return _ALL_KINDS
+    if isinstance(kinds, str):
+        raise TypeError(f"kinds must be a collection of kind names such as ({kinds!r},), not a string")
+    unknown = sorted(set(kinds) - _ALL_KINDS)
+    if unknown:
+        raise ValueError(f"unknown redaction kind {unknown[0]!r}; known kinds: {', '.join(REDACTION_KINDS)}")
+    return frozenset(kinds)
+
+
+def _find(text: str, context: str | None) -> list[_Found]:
+    """Every piece of personal data in ``text``, overlaps settled in ``_PRIORITY`` order."""
+    if not _WORTH_A_LOOK.search(text):
+        return list(_cvvs(text, context))  # a code read out in words is the only possibility left
+    taken: list[_Found] = []
+    for finder in _PRIORITY:
+        for found in _FINDERS[finder](text, context):
+            if not any(t.start < found.end and found.start < t.end for t in taken):
+                taken.append(found)
+    return taken
+
+
+def redact(
+    text: str, kinds: Collection[str] | None = None, context: str | None = None
+) -> tuple[str, list[Redaction]]:
+    """Replace personal data in ``text``; report the replacements' spans in the redacted text.
+
+    Valid card numbers are masked to their first six and last four digits; everything else becomes a
+    ``[KIND]`` placeholder. ``kinds`` limits what is redacted (``None``: every kind in
+    ``REDACTION_KINDS``). ``context`` is the previous turn's text: when it asked for the card security
+    code, a code at the start of ``text`` is redacted even though ``text`` does not name it.
+    A number introduced as an order, ticket or transaction reference stays readable. Every kind is detected even when only some are redacted, so that e.g. a card number left alone is
+    not mistaken in part for a phone number.
+    """
+    enabled = _enabled(kinds)
+    if not enabled:
         return text, []
-    matches.sort()
+    done: list[_Found] = []  # replacements made so far, at their place in the current text
+    # Redacting can reveal more ("… 0000 123 is the CVV": once the phone is a placeholder, 123 stands
+    # alone), so redact again until nothing new turns up; this is what makes redaction idempotent.
+    for _ in range(_MAX_PASSES):
+        new = [
+            f
+            for f in _find(text, context)
+            if f.kind in enabled and not any(d.start < f.end and f.start < d.end for d in done)
+        ]
+        if not new:
+            break
+        text, done = _replace(text, done + new)
+    return text, [Redaction(kind=d.kind, span=(d.start, d.end)) for d in done]
+
+
+def _replace(text: str, pieces: list[_Found]) -> tuple[str, list[_Found]]:
+    """``text`` with each piece replaced, and the pieces at their place in the new text."""
     out: list[str] = []
-    redactions: list[Redaction] = []
-    cursor = 0
-    length = 0
-    for start, end, kind in matches:
-        out.append(text[cursor:start])
-        length += start - cursor
-        placeholder = f"[{kind}]"
-        redactions.append(Redaction(kind=kind.lower(), span=(length, length + len(placeholder))))
-        out.append(placeholder)
-        length += len(placeholder)
-        cursor = end
+    placed: list[_Found] = []
+    cursor = length = 0
+    for piece in sorted(pieces, key=lambda p: p.start):
+        out.append(text[cursor : piece.start])
+        length += piece.start - cursor
+        placed.append(_Found(length, length + len(piece.replacement), piece.kind, piece.replacement))
+        out.append(piece.replacement)
+        length += len(piece.replacement)
+        cursor = piece.end
     out.append(text[cursor:])
-    return "".join(out), redactions
+    return "".join(out), placed
+
+
+def redact_json(value: _Json, kinds: Collection[str] | None = None) -> _Json:
+    """A copy of a JSON-like value with every string redacted; keys, numbers and booleans kept as they are."""
+    enabled = _enabled(kinds)  # validated once, not per string
+    if isinstance(value, str):
+        return redact(value, enabled)[0]
+    if isinstance(value, dict):
+        return {key: redact_json(item, enabled) for key, item in value.items()}
+    if isinstance(value, list | tuple):
+        return type(value)(redact_json(item, enabled) for item in value)
+    return value

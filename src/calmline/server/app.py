@@ -5,26 +5,31 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import os
 import time
 import uuid
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime
 from typing import Annotated, Any, Literal
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from fastapi import Body, Depends, FastAPI, HTTPException, Query, Request, WebSocket
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, Response
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 from sqlalchemy import text
 from sqlalchemy.exc import DBAPIError, OperationalError
 from starlette.concurrency import run_in_threadpool
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from calmline import web
 from calmline.errors import CalmlineError, InputError, PlaybookError
 from calmline.model import Channel
 from calmline.server import metrics, streams
 from calmline.server.bus import make_bus
 from calmline.server.delivery import Deliverer, check_url, webhook_secret
+from calmline.server.ledger import Ledger
+from calmline.server.ledger_routes import add_ledger_routes
 from calmline.server.security import KeyCheck, RateLimit, require
 from calmline.server.service import Actor, ConflictError, LiveService, NotFoundError
 from calmline.server.settings import Settings, secret_key
@@ -78,6 +83,31 @@ class WebhookIn(_Body):
     events: list[Literal["alert", "record", "commitment.overdue"]] = Field(min_length=1)
 
 
+class SettingsIn(_Body):
+    redact: list[Literal["card", "cvv", "phone", "email", "ssn", "iban", "address"]] | None = Field(
+        None, description="Kinds of personal data to redact; card and cvv are always redacted."
+    )
+    timezone: str | None = Field(
+        None, max_length=60, description="IANA zone the tenant's times are shown in."
+    )
+
+    @field_validator("timezone")
+    @classmethod
+    def _known_zone(cls, value: str | None) -> str | None:
+        if value is not None:
+            try:
+                ZoneInfo(value)
+            except (ZoneInfoNotFoundError, ValueError):
+                raise ValueError(f"unknown time zone {value!r}") from None
+        return value
+
+    @field_validator("redact")
+    @classmethod
+    def _payment_data_always(cls, value: list[str] | None) -> list[str] | None:
+        # Payment card data may never be stored raw (PCI DSS), whatever a tenant chooses.
+        return sorted({*value, "card", "cvv"}) if value is not None else None
+
+
 class Created(BaseModel):
     id: str
 
@@ -89,13 +119,17 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         await run_in_threadpool(migrate, settings.database_url)
         await app.state.bus.start()
-        sender = asyncio.create_task(app.state.deliverer.run())
+        background = [
+            asyncio.create_task(app.state.deliverer.run()),
+            asyncio.create_task(_watch_overdue(app, settings.overdue_poll_seconds)),
+        ]
         try:
             yield
         finally:
-            sender.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await sender
+            for task in background:
+                task.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await task
             await app.state.bus.stop()
 
     app = FastAPI(
@@ -113,10 +147,26 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.deliverer = Deliverer(
         settings.database_url, app.state.server_key, settings.webhook_poll_seconds
     )
+    app.state.ledger = Ledger(settings.database_url, app.state.bus.publish, app.state.service.playbook_of)
     _error_handlers(app)
     _routes(app)
+    add_ledger_routes(app, _aware)
+    web.mount(app)
     app.add_middleware(BodyLimit, max_bytes=settings.max_body_bytes)  # type: ignore[arg-type]
     return app
+
+
+async def _watch_overdue(app: FastAPI, every: float) -> None:
+    """Alert on commitments that fall overdue (each once), then let the webhook sender go."""
+    while True:
+        try:
+            if await run_in_threadpool(app.state.ledger.alert_overdue):
+                app.state.deliverer.wake()
+        except asyncio.CancelledError:
+            raise
+        except Exception as exc:  # the database may be away for a moment
+            log.warning("overdue check failed: %s", type(exc).__name__)
+        await asyncio.sleep(every)
 
 
 # --- errors ---------------------------------------------------------------------------------
@@ -222,9 +272,9 @@ def _routes(app: FastAPI) -> None:
     settings: Settings = app.state.settings
 
     @app.get("/health", tags=["ops"])
-    def health() -> dict[str, str]:
-        """Liveness: the process answers."""
-        return {"status": "ok"}
+    def health() -> dict[str, Any]:
+        """Liveness: the process answers (and says which worker process it is)."""
+        return {"status": "ok", "worker": os.getpid()}
 
     @app.get("/ready", tags=["ops"])
     def ready() -> JSONResponse:
@@ -321,6 +371,16 @@ def _routes(app: FastAPI) -> None:
     ) -> dict[str, Any]:
         """Replace the company's playbook sections; validated, errors name the field; audited."""
         return service.put_playbook(actor, body)
+
+    @app.get("/v1/settings", tags=["tenant"])
+    def get_settings(actor: Annotated[Actor, Depends(ADMIN)]) -> dict[str, Any]:
+        """The tenant's settings: which personal data is redacted, and its time zone."""
+        return service.settings(actor)
+
+    @app.put("/v1/settings", tags=["tenant"])
+    def put_settings(body: SettingsIn, actor: Annotated[Actor, Depends(ADMIN)]) -> dict[str, Any]:
+        """Change the tenant's settings (audited)."""
+        return service.put_settings(actor, body.model_dump(exclude_none=True))
 
     @app.post("/v1/webhooks", status_code=201, tags=["webhooks"])
     def create_webhook(body: WebhookIn, actor: Annotated[Actor, Depends(ADMIN)]) -> dict[str, Any]:

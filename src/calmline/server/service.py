@@ -18,11 +18,13 @@ from sqlalchemy.orm import Session as DbSession
 
 from calmline.coach import coach_session
 from calmline.engine.pipeline import Engine, Session
-from calmline.engine.redact import redact, redact_json
+from calmline.engine.redact import REDACTION_KINDS, redact, redact_json
 from calmline.errors import CalmlineError, InputError
 from calmline.model import Conversation, Role, Turn, TurnAnalysis
-from calmline.playbook import load_playbook_text
+from calmline.playbook import Playbook, load_playbook_text
+from calmline.records.record import build_record
 from calmline.storage.audit import audit
+from calmline.storage.commitments import store_commitments
 from calmline.storage.database import transaction
 from calmline.storage.events import append_event, conversation_stream, open_stream, tenant_stream
 from calmline.storage.tables import AlertRow, ConversationRow, Tenant, TurnRow, utcnow
@@ -82,7 +84,7 @@ class LiveService:
             db.flush()
             open_stream(db, conversation_stream(conversation_id))
             event = append_event(
-                db, actor.tenant_id, tenant_stream(actor.tenant_id), "conversation.opened", _board_entry(row)
+                db, actor.tenant_id, tenant_stream(actor.tenant_id), "conversation.opened", board_entry(row)
             )
         self.publish(actor.tenant_id, event)
         return {"id": conversation_id}
@@ -116,7 +118,7 @@ class LiveService:
                 if conversation.status != "active":
                     raise ConflictError("the conversation is closed; it takes no more turns")
                 return None
-            if stored.speaker != speaker or stored.text != self._redact(db, actor, text, None)[0]:
+            if stored.speaker != speaker or stored.text != self._redact_like(db, actor, stored, text):
                 raise ConflictError(f"turn id {turn_id!r} was already used for a different turn")
             return stored.result
 
@@ -125,9 +127,7 @@ class LiveService:
             with transaction(self.database_url) as db:
                 conversation = self._conversation(db, actor, conversation_id)
                 session = self._session(db, conversation)
-                previous = session.history[-1].text if session.history else None
-                clean, _ = self._redact(db, actor, text, previous)
-                turn = Turn(id=turn_id, speaker=speaker, role=Role(speaker), text=clean, timestamp=utcnow())
+                turn = Turn(id=turn_id, speaker=speaker, role=Role(speaker), text=text, timestamp=utcnow())
                 stored = self._store_turn(db, conversation, turn_id, session.add(turn))
         except BaseException:
             # The session took the turn but the database did not: the next call rebuilds it.
@@ -187,7 +187,7 @@ class LiveService:
         if moved or alerts:
             events.append(
                 append_event(
-                    db, conversation.tenant_id, board, "conversation.updated", _board_entry(conversation)
+                    db, conversation.tenant_id, board, "conversation.updated", board_entry(conversation)
                 )
             )
         db.flush()
@@ -212,7 +212,7 @@ class LiveService:
             conversation = self._conversation(db, actor, conversation_id)
             session = self._session(db, conversation)
             previous = session.history[-1].text if session.history else None
-            clean, _ = self._redact(db, actor, draft, previous)
+            clean = self._redact(db, actor, draft, previous)
             return coach_session(clean, session).model_dump(mode="json")
 
     def check_conversation(self, actor: Actor, conversation_id: str) -> None:
@@ -232,7 +232,7 @@ class LiveService:
                 .order_by(AlertRow.created_at)
             ).all()
             return {
-                **_board_entry(conversation),
+                **board_entry(conversation),
                 "metadata": conversation.meta,
                 "state": conversation.state,
                 "turns": [_turn_view(t) for t in turns],
@@ -247,7 +247,12 @@ class LiveService:
                 if conversation.status != "active":
                     return conversation.record or {}
                 session = self._session(db, conversation)
-                record = session.result().summary.model_dump(mode="json")
+                tenant = _tenant(db, actor)
+                result = build_record(
+                    session.result(), session.engine.playbook, tenant.settings.get("timezone")
+                )
+                store_commitments(db, actor.tenant_id, conversation_id, result.commitments)
+                record = result.model_dump(mode="json")
                 conversation.status = "closed"
                 conversation.closed_at = utcnow()
                 conversation.record = record
@@ -265,7 +270,7 @@ class LiveService:
                         actor.tenant_id,
                         tenant_stream(actor.tenant_id),
                         "conversation.closed",
-                        _board_entry(conversation),
+                        board_entry(conversation),
                     ),
                 ]
                 enqueue(db, actor.tenant_id, "record", f"record-{conversation_id}", payload)
@@ -290,7 +295,7 @@ class LiveService:
             )
             rows = db.scalars(query.order_by(order, ConversationRow.created_at).limit(limit)).all()
             alert_counts = self._open_alert_kinds(db, [r.id for r in rows])
-            return [{**_board_entry(r), "open_alerts": alert_counts.get(r.id, [])} for r in rows]
+            return [{**board_entry(r), "open_alerts": alert_counts.get(r.id, [])} for r in rows]
 
     @staticmethod
     def _open_alert_kinds(db: DbSession, ids: list[str]) -> dict[str, list[str]]:
@@ -379,6 +384,26 @@ class LiveService:
             version = tenant.playbook_version
         return {"version": version}
 
+    # --- tenant settings --------------------------------------------------------------------
+
+    def settings(self, actor: Actor) -> Message:
+        with transaction(self.database_url) as db:
+            settings = _tenant(db, actor).settings
+            return {
+                "redact": settings.get("redact") or list(REDACTION_KINDS),
+                "timezone": settings.get("timezone"),
+            }
+
+    def put_settings(self, actor: Actor, changes: Message) -> Message:
+        with transaction(self.database_url) as db:
+            tenant = _tenant(db, actor)
+            tenant.settings = {**tenant.settings, **changes}
+            audit(db, actor.tenant_id, actor.key_id, "settings.update", "", **changes)
+        with self._guard:
+            # Sessions carry their tenant's redaction choice: rebuild each on its next turn (rare; cheap).
+            self._sessions.clear()
+        return self.settings(actor)
+
     # --- internals --------------------------------------------------------------------------
 
     def _conversation(self, db: DbSession, actor: Actor, conversation_id: str) -> ConversationRow:
@@ -387,9 +412,20 @@ class LiveService:
             raise NotFoundError("no such conversation")
         return row
 
-    def _redact(self, db: DbSession, actor: Actor, text: str, context: str | None) -> tuple[str, Any]:
-        kinds = _tenant(db, actor).settings.get("redact")
-        return redact(text, kinds=kinds, context=context)
+    def _redact(self, db: DbSession, actor: Actor, text: str, context: str | None) -> str:
+        return redact(text, kinds=_tenant(db, actor).settings.get("redact"), context=context)[0]
+
+    def _redact_like(self, db: DbSession, actor: Actor, stored: TurnRow, text: str) -> str:
+        """``text`` redacted as the stored turn was (with the turn before it as context)."""
+        previous = db.scalar(
+            select(TurnRow.text).where(
+                TurnRow.conversation_id == stored.conversation_id, TurnRow.seq == stored.seq - 1
+            )
+        )
+        return self._redact(db, actor, text, previous)
+
+    def playbook_of(self, tenant: Tenant) -> Playbook:
+        return self._engine(tenant).playbook
 
     def _engine(self, tenant: Tenant) -> Engine:
         if not tenant.playbook_yaml:
@@ -433,10 +469,10 @@ class LiveService:
             started_at=conversation.created_at.astimezone(zone),
             customer_name=conversation.customer_name,
             agent_name=conversation.agent_name,
-            metadata=conversation.meta,
+            metadata={**conversation.meta, **({"team": conversation.team} if conversation.team else {})},
             turns=turns,
         )
-        return engine.session(info)
+        return engine.session(info, tenant.settings.get("redact"))
 
     def _lock(self, conversation_id: str) -> threading.Lock:
         with self._guard:
@@ -454,7 +490,7 @@ def _tenant(db: DbSession, actor: Actor) -> Tenant:
     return tenant
 
 
-def _board_entry(row: ConversationRow) -> Message:
+def board_entry(row: ConversationRow) -> Message:
     return {
         "id": row.id,
         "status": row.status,

@@ -26,6 +26,7 @@ class Settings:
         default_factory=lambda: os.environ.get("CALMLINE_WEBHOOK_ALLOW_PRIVATE", "") in ("1", "true", "yes")
     )
     webhook_poll_seconds: float = 1.0
+    overdue_poll_seconds: float = field(default_factory=lambda: float(_int("CALMLINE_OVERDUE_POLL", 30)))
 
 
 def secret_key() -> bytes:

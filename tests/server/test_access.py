@@ -1,0 +1,120 @@
+"""Every route refuses another tenant's keys and the roles that may not use it; the audit log cannot be rewritten."""
+
+from __future__ import annotations
+
+import httpx
+import pytest
+from sqlalchemy import text
+from sqlalchemy.exc import DBAPIError
+
+from calmline.storage.database import connect
+from tests.server.support import Tenant
+
+# Which roles each route admits (admin is admitted everywhere).
+ROUTES: list[tuple[str, str, set[str], dict | None]] = [
+    ("POST", "/v1/conversations", {"agent", "supervisor"}, None),
+    ("GET", "/v1/conversations", {"supervisor", "qa"}, None),
+    ("DELETE", "/v1/conversations?closed_before=2000-01-01", set(), None),
+    ("GET", "/v1/conversations/{cid}", {"agent", "supervisor", "qa"}, None),
+    (
+        "POST",
+        "/v1/conversations/{cid}/turns",
+        {"agent", "supervisor"},
+        {"id": "probe", "speaker": "agent", "text": "Hello"},
+    ),
+    ("POST", "/v1/conversations/{cid}/drafts", {"agent", "supervisor"}, {"text": "Hello there"}),
+    ("POST", "/v1/conversations/{cid}/close", {"agent", "supervisor"}, None),
+    ("POST", "/v1/alerts/{aid}/ack", {"supervisor"}, None),
+    ("GET", "/v1/playbook", {"agent", "supervisor", "qa"}, None),
+    ("PUT", "/v1/playbook", set(), {"authority": {"max_refund": 60}}),
+    ("GET", "/v1/webhooks", set(), None),
+    ("GET", "/v1/settings", set(), None),
+    ("PUT", "/v1/settings", set(), {"timezone": "America/New_York"}),
+    ("POST", "/v1/webhooks", set(), {"url": "http://127.0.0.1:9/hook", "events": ["alert"]}),
+]
+ROLES = ("agent", "supervisor", "qa", "admin")
+
+
+def _fixture(client: httpx.Client, tenant: Tenant) -> dict[str, str]:
+    cid = client.post("/v1/conversations", headers=tenant.headers("agent")).json()["id"]
+    result = client.post(
+        f"/v1/conversations/{cid}/turns",
+        json={"id": "1", "speaker": "customer", "text": "You are a useless idiot, get me your manager."},
+        headers=tenant.headers("agent"),
+    ).json()
+    return {"cid": cid, "aid": result["alerts"][0]["id"]}
+
+
+def test_the_route_table_covers_the_whole_api(client: httpx.Client) -> None:
+    spec = client.get("/openapi.json").json()
+    covered = {(method, path.split("?")[0]) for method, path, _, _ in ROUTES}
+    for path, operations in spec["paths"].items():
+        if not path.startswith("/v1/"):
+            continue
+        for method in operations:
+            template = path.replace("{conversation_id}", "{cid}").replace("{alert_id}", "{aid}")
+            assert (method.upper(), template) in covered, f"{method.upper()} {path} has no access test"
+
+
+@pytest.mark.parametrize(
+    ("method", "path", "allowed", "body"), ROUTES, ids=[f"{m} {p}" for m, p, _, _ in ROUTES]
+)
+def test_wrong_roles_are_refused_and_allowed_roles_admitted(
+    client: httpx.Client, tenant: Tenant, method: str, path: str, allowed: set[str], body: dict | None
+) -> None:
+    for role in ROLES:
+        ids = _fixture(client, tenant)
+        response = client.request(method, path.format(**ids), json=body, headers=tenant.headers(role))
+        if role in allowed or role == "admin":
+            assert response.status_code < 400, (role, response.status_code, response.text)
+        else:
+            assert response.status_code == 403, (role, response.status_code)
+
+
+@pytest.mark.parametrize(
+    ("method", "path", "allowed", "body"), ROUTES, ids=[f"{m} {p}" for m, p, _, _ in ROUTES]
+)
+def test_another_tenant_never_reaches_this_tenants_things(
+    client: httpx.Client,
+    tenant: Tenant,
+    other_tenant: Tenant,
+    method: str,
+    path: str,
+    allowed: set[str],
+    body: dict | None,
+) -> None:
+    ids = _fixture(client, tenant)
+    before = client.get(f"/v1/conversations/{ids['cid']}", headers=tenant.headers("admin")).json()
+    playbook_before = client.get("/v1/playbook", headers=tenant.headers("admin")).json()
+    for role in ROLES:
+        response = client.request(method, path.format(**ids), json=body, headers=other_tenant.headers(role))
+        if "{" in path:
+            assert response.status_code in (403, 404), (role, response.status_code)
+        else:  # tenant-wide routes act on the caller's own tenant only
+            assert ids["cid"] not in response.text
+    after = client.get(f"/v1/conversations/{ids['cid']}", headers=tenant.headers("admin")).json()
+    assert after["turns"] == before["turns"] and after["alerts"] == before["alerts"]
+    assert client.get("/v1/playbook", headers=tenant.headers("admin")).json() == playbook_before
+
+
+def test_a_revoked_or_unknown_key_is_refused_everywhere(client: httpx.Client, tenant: Tenant) -> None:
+    ids = _fixture(client, tenant)
+    for method, path, _, body in ROUTES:
+        response = client.request(
+            method, path.format(**ids), json=body, headers={"Authorization": "Bearer cl_nope"}
+        )
+        assert response.status_code == 401, (method, path)
+
+
+def test_the_audit_log_is_append_only_in_the_database(
+    database_url: str, client: httpx.Client, tenant: Tenant
+) -> None:
+    client.put("/v1/playbook", json={"authority": {"max_refund": 70}}, headers=tenant.headers("admin"))
+    engine = connect(database_url)
+    for statement in ("UPDATE audit_log SET action = 'nothing'", "DELETE FROM audit_log"):
+        with pytest.raises(DBAPIError, match="append-only"), engine.begin() as connection:
+            connection.execute(text(statement))
+    with engine.connect() as connection:
+        assert connection.execute(
+            text("SELECT count(*) FROM audit_log WHERE action = 'playbook.update'")
+        ).scalar()
