@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import os
+from pathlib import Path
+
 import httpx
 import pytest
 from sqlalchemy import text
 from sqlalchemy.exc import DBAPIError
 
 from calmline.storage.database import connect
-from tests.server.support import Tenant
+from tests.server.support import ServerProcess, Tenant, make_tenant
 
 # Which roles each route admits (admin is admitted everywhere).
 ROUTES: list[tuple[str, str, set[str], dict | None]] = [
@@ -118,3 +121,26 @@ def test_the_audit_log_is_append_only_in_the_database(
         assert connection.execute(
             text("SELECT count(*) FROM audit_log WHERE action = 'playbook.update'")
         ).scalar()
+
+
+def test_each_key_is_rate_limited_with_retry_after(database_url: str, tmp_path: Path) -> None:
+    tenant = make_tenant(database_url)
+    saved = {name: os.environ.get(name) for name in ("CALMLINE_RATE_LIMIT", "CALMLINE_RATE_BURST")}
+    os.environ.update({"CALMLINE_RATE_LIMIT": "2", "CALMLINE_RATE_BURST": "5"})
+    try:
+        server = ServerProcess(database_url, tmp_path).start()
+    finally:
+        for name, value in saved.items():
+            os.environ.pop(name) if value is None else os.environ.__setitem__(name, value)
+    try:
+        with httpx.Client(base_url=server.url) as http:
+            statuses = [
+                http.get("/v1/playbook", headers=tenant.headers("agent")).status_code for _ in range(12)
+            ]
+            limited = http.get("/v1/playbook", headers=tenant.headers("agent"))
+            other_key = http.get("/v1/playbook", headers=tenant.headers("qa"))
+    finally:
+        server.stop()
+    assert statuses[:5] == [200] * 5, "the burst is allowed"
+    assert 429 in statuses and limited.status_code == 429 and int(limited.headers["Retry-After"]) >= 1
+    assert other_key.status_code == 200, "limits are per key"

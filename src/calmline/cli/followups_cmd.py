@@ -6,9 +6,9 @@ import json
 from typing import Annotated
 
 import typer
-from sqlalchemy import select
 from rich.console import Console
 from rich.table import Table
+from sqlalchemy import select
 
 from calmline.cli.server_cmd import DatabaseOption
 from calmline.errors import InputError
