@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import UTC, datetime, tzinfo
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -36,6 +37,21 @@ Message = dict[str, Any]
 Publish = Callable[[str, Message], None]
 
 
+EVERYTHING = 100_000  # aggregates, exports and well-being read every closed conversation in range
+
+
+@dataclass(frozen=True)
+class RecordFilter:
+    """Which closed conversations: by agent, team, closing time and alert kind, newest first."""
+
+    agent: str | None = None
+    team: str | None = None
+    since: datetime | None = None
+    until: datetime | None = None
+    alert: str | None = None
+    limit: int = 500
+
+
 class Ledger:
     """Closed conversations' records and the follow-ups they left, for QA, supervisors and the agents."""
 
@@ -48,18 +64,9 @@ class Ledger:
 
     # --- records ----------------------------------------------------------------------------
 
-    def records(
-        self,
-        actor: Actor,
-        agent: str | None = None,
-        team: str | None = None,
-        since: datetime | None = None,
-        until: datetime | None = None,
-        alert: str | None = None,
-        limit: int = 500,
-    ) -> list[Message]:
+    def records(self, actor: Actor, which: RecordFilter) -> list[Message]:
         with transaction(self.database_url) as db:
-            rows = self._closed(db, actor, agent, team, since, until, alert, limit)
+            rows = self._closed(db, actor, which)
             overrides = overrides_for(db, actor.tenant_id, [r.id for r in rows])
             return [self._summary(row, overrides.get(row.id, [])) for row in rows]
 
@@ -92,7 +99,7 @@ class Ledger:
 
     def aggregates(self, actor: Actor, by: str, since: datetime | None = None) -> list[Message]:
         with transaction(self.database_url) as db:
-            rows = self._closed(db, actor, since=since, limit=100_000)
+            rows = self._closed(db, actor, RecordFilter(since=since, limit=EVERYTHING))
             cards = [_result(row).scorecard for row in rows]
             overrides = overrides_for(db, actor.tenant_id, [row.id for row in rows])
             return [a.model_dump(mode="json") for a in aggregate(cards, by, overrides)]
@@ -107,7 +114,7 @@ class Ledger:
     def export(self, actor: Actor, what: str, form: str) -> str:
         """Records, commitments or scorecards as CSV or JSON (audited: exports leave the system)."""
         with transaction(self.database_url) as db:
-            rows = self._closed(db, actor, limit=100_000)
+            rows = self._closed(db, actor, RecordFilter(limit=EVERYTHING))
             overrides = overrides_for(db, actor.tenant_id, [row.id for row in rows])
             results = [self._result(row, overrides.get(row.id, [])) for row in rows]
             audit(db, actor.tenant_id, actor.key_id, "export", f"{what}.{form}", rows=len(results))
@@ -187,7 +194,7 @@ class Ledger:
             tenant = db.get(Tenant, actor.tenant_id)
             assert tenant is not None
             policy = self.playbook_of(tenant).wellbeing
-            rows = self._closed(db, actor, since=since, limit=100_000)
+            rows = self._closed(db, actor, RecordFilter(since=since, limit=EVERYTHING))
         facts = [f for f in (facts_of(_result(r).record) for r in reversed(rows)) if f is not None]
         facts.sort(key=lambda f: f.ended_at)
         return {
@@ -198,36 +205,27 @@ class Ledger:
 
     # --- internals --------------------------------------------------------------------------
 
-    def _closed(
-        self,
-        db: Any,
-        actor: Actor,
-        agent: str | None = None,
-        team: str | None = None,
-        since: datetime | None = None,
-        until: datetime | None = None,
-        alert: str | None = None,
-        limit: int = 500,
-    ) -> list[ConversationRow]:
+    def _closed(self, db: Any, actor: Actor, which: RecordFilter | None = None) -> list[ConversationRow]:
+        which = which or RecordFilter()
         query = select(ConversationRow).where(
             ConversationRow.tenant_id == actor.tenant_id,
             ConversationRow.status == "closed",
             ConversationRow.record.is_not(None),
         )
-        if agent:
-            query = query.where(ConversationRow.agent_name == agent)
-        if team:
-            query = query.where(ConversationRow.team == team)
-        if since:
-            query = query.where(ConversationRow.closed_at >= since)
-        if until:
-            query = query.where(ConversationRow.closed_at < until)
-        if alert:
+        if which.agent:
+            query = query.where(ConversationRow.agent_name == which.agent)
+        if which.team:
+            query = query.where(ConversationRow.team == which.team)
+        if which.since:
+            query = query.where(ConversationRow.closed_at >= which.since)
+        if which.until:
+            query = query.where(ConversationRow.closed_at < which.until)
+        if which.alert:
             with_alert = select(AlertRow.conversation_id).where(
-                AlertRow.tenant_id == actor.tenant_id, AlertRow.kind == alert
+                AlertRow.tenant_id == actor.tenant_id, AlertRow.kind == which.alert
             )
             query = query.where(ConversationRow.id.in_(with_alert))
-        return list(db.scalars(query.order_by(ConversationRow.closed_at.desc()).limit(limit)))
+        return list(db.scalars(query.order_by(ConversationRow.closed_at.desc()).limit(which.limit)))
 
     def _closed_row(self, db: Any, actor: Actor, conversation_id: str) -> ConversationRow:
         row = db.get(ConversationRow, conversation_id)

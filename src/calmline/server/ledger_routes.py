@@ -10,6 +10,7 @@ from fastapi.responses import HTMLResponse, Response
 from pydantic import BaseModel, ConfigDict, Field
 
 from calmline.records.model import ItemStatus, Override
+from calmline.server.ledger import RecordFilter
 from calmline.server.security import require
 from calmline.server.service import Actor
 
@@ -47,7 +48,7 @@ def add_ledger_routes(app: FastAPI, aware: Any) -> None:
         limit: Annotated[int, Query(ge=1, le=5000)] = 500,
     ) -> list[dict[str, Any]]:
         """Closed conversations, newest first: outcome, mood at start and end, score, alerts, commitments."""
-        return ledger.records(actor, agent, team, aware(since), aware(until), alert, limit)
+        return ledger.records(actor, RecordFilter(agent, team, aware(since), aware(until), alert, limit))
 
     @app.get("/v1/records/{conversation_id}", tags=["records"])
     def get_record(conversation_id: str, actor: Annotated[Actor, Depends(READER)]) -> dict[str, Any]:

@@ -4,9 +4,6 @@ from __future__ import annotations
 
 from fastapi import FastAPI
 
-from calmline.web.pages import add_pages
-
 
 def mount(app: FastAPI) -> None:
-    """Add the console's pages and static assets to the server ``app``."""
-    add_pages(app)
+    """Add the console's pages and static assets to the server ``app`` (the pages land with issue 6)."""
