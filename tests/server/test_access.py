@@ -34,6 +34,20 @@ ROUTES: list[tuple[str, str, set[str], dict | None]] = [
     ("GET", "/v1/settings", set(), None),
     ("PUT", "/v1/settings", set(), {"timezone": "America/New_York"}),
     ("POST", "/v1/webhooks", set(), {"url": "http://127.0.0.1:9/hook", "events": ["alert"]}),
+    ("GET", "/v1/records", {"supervisor", "qa"}, None),
+    ("GET", "/v1/records/{rid}", {"agent", "supervisor", "qa"}, None),
+    ("GET", "/v1/records/{rid}/report.html", {"supervisor", "qa"}, None),
+    (
+        "POST",
+        "/v1/records/{rid}/overrides",
+        {"qa"},
+        {"practice": "P15", "status": "met", "reason": "heard it"},
+    ),
+    ("GET", "/v1/scorecards/aggregate", {"supervisor", "qa"}, None),
+    ("GET", "/v1/commitments", {"agent", "supervisor", "qa"}, None),
+    ("POST", "/v1/commitments/{mid}/done", {"agent", "supervisor", "qa"}, {"note": "called back"}),
+    ("GET", "/v1/wellbeing", {"supervisor", "qa"}, None),
+    ("GET", "/v1/exports/records.csv", {"supervisor", "qa"}, None),
 ]
 ROLES = ("agent", "supervisor", "qa", "admin")
 
@@ -45,7 +59,28 @@ def _fixture(client: httpx.Client, tenant: Tenant) -> dict[str, str]:
         json={"id": "1", "speaker": "customer", "text": "You are a useless idiot, get me your manager."},
         headers=tenant.headers("agent"),
     ).json()
-    return {"cid": cid, "aid": result["alerts"][0]["id"]}
+    rid = client.post("/v1/conversations", headers=tenant.headers("agent")).json()["id"]
+    promise = "I'll call you back tomorrow morning with the answer."
+    client.post(
+        f"/v1/conversations/{rid}/turns",
+        json={"id": "1", "speaker": "agent", "text": promise},
+        headers=tenant.headers("agent"),
+    )
+    client.post(f"/v1/conversations/{rid}/close", headers=tenant.headers("agent"))
+    commitments = client.get("/v1/commitments", headers=tenant.headers("agent")).json()
+    mid = next(c["id"] for c in commitments if c["conversation_id"] == rid)
+    return {"cid": cid, "aid": result["alerts"][0]["id"], "rid": rid, "mid": mid}
+
+
+def _template(path: str) -> str:
+    """A spec path written as the route table writes it."""
+    conversation = "{rid}" if path.startswith("/v1/records/") else "{cid}"
+    return (
+        path.replace("{conversation_id}", conversation)
+        .replace("{alert_id}", "{aid}")
+        .replace("{commitment_id}", "{mid}")
+        .replace("{what}.{form}", "records.csv")
+    )
 
 
 def test_the_route_table_covers_the_whole_api(client: httpx.Client) -> None:
@@ -55,8 +90,7 @@ def test_the_route_table_covers_the_whole_api(client: httpx.Client) -> None:
         if not path.startswith("/v1/"):
             continue
         for method in operations:
-            template = path.replace("{conversation_id}", "{cid}").replace("{alert_id}", "{aid}")
-            assert (method.upper(), template) in covered, f"{method.upper()} {path} has no access test"
+            assert (method.upper(), _template(path)) in covered, f"{method.upper()} {path} has no access test"
 
 
 @pytest.mark.parametrize(
@@ -94,7 +128,7 @@ def test_another_tenant_never_reaches_this_tenants_things(
         if "{" in path:
             assert response.status_code in (403, 404), (role, response.status_code)
         else:  # tenant-wide routes act on the caller's own tenant only
-            assert ids["cid"] not in response.text
+            assert ids["cid"] not in response.text and ids["rid"] not in response.text
     after = client.get(f"/v1/conversations/{ids['cid']}", headers=tenant.headers("admin")).json()
     assert after["turns"] == before["turns"] and after["alerts"] == before["alerts"]
     assert client.get("/v1/playbook", headers=tenant.headers("admin")).json() == playbook_before

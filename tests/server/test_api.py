@@ -254,3 +254,19 @@ def test_health_ready_metrics_and_openapi(client: httpx.Client, tenant: Tenant) 
     assert 'calmline_alerts_total{kind="abuse"}' in page
     spec = client.get("/openapi.json").json()
     assert "/v1/conversations/{conversation_id}/turns" in spec["paths"]
+
+
+def test_text_that_cannot_be_stored_is_refused_the_same_way_on_every_database(
+    client: httpx.Client, tenant: Tenant
+) -> None:
+    cid = _open(client, tenant)
+    headers = {**tenant.headers("agent"), "Content-Type": "application/json"}
+    for raw in (
+        b'{"id": "n", "speaker": "customer", "text": "a\\u0000b"}',
+        b'{"id": "s", "speaker": "customer", "text": "\\ud800"}',
+    ):
+        response = client.post(f"/v1/conversations/{cid}/turns", content=raw, headers=headers)
+        assert response.status_code == 422, response.text
+    nul_query = client.get("/v1/records", params={"agent": "a\x00b"}, headers=tenant.headers("qa"))
+    assert nul_query.status_code in (200, 422)
+    assert _turn(client, tenant, cid, "ok", "customer", "Still here.").status_code == 200

@@ -11,23 +11,22 @@ import uuid
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime
 from typing import Annotated, Any, Literal
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from fastapi import Body, Depends, FastAPI, HTTPException, Query, Request, WebSocket
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, Response
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import BaseModel
 from sqlalchemy import text
-from sqlalchemy.exc import DBAPIError, OperationalError
+from sqlalchemy.exc import DataError, DBAPIError, OperationalError
 from starlette.concurrency import run_in_threadpool
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from calmline import web
 from calmline.errors import CalmlineError, InputError, PlaybookError
-from calmline.model import Channel
 from calmline.server import metrics, streams
 from calmline.server.bus import make_bus
 from calmline.server.delivery import Deliverer, check_url, webhook_secret
+from calmline.server.inputs import AckIn, ConversationIn, DraftIn, SettingsIn, TurnIn, WebhookIn
 from calmline.server.ledger import Ledger
 from calmline.server.ledger_routes import add_ledger_routes
 from calmline.server.security import KeyCheck, RateLimit, require
@@ -45,67 +44,6 @@ READER = require("agent", "supervisor", "qa")
 SUPERVISOR = require("supervisor")
 SUPERVISOR_OR_QA = require("supervisor", "qa")
 ADMIN = require()
-
-
-class _Body(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
-
-class ConversationIn(_Body):
-    channel: Channel | None = None
-    customer_name: str | None = Field(None, max_length=200)
-    agent_name: str | None = Field(None, max_length=200)
-    team: str | None = Field(None, max_length=100)
-    metadata: dict[str, str | int | float | bool | None] = Field(default_factory=dict, max_length=50)
-
-
-class TurnIn(_Body):
-    id: str = Field(
-        min_length=1,
-        max_length=128,
-        pattern=r"^[\x21-\x7e]+$",
-        description="Client turn id (idempotency key).",
-    )
-    speaker: Literal["customer", "agent"]
-    text: str = Field(min_length=1, max_length=20_000)
-
-
-class DraftIn(_Body):
-    text: str = Field(min_length=1, max_length=20_000)
-
-
-class AckIn(_Body):
-    note: str = Field("", max_length=1000)
-
-
-class WebhookIn(_Body):
-    url: str = Field(min_length=8, max_length=2000)
-    events: list[Literal["alert", "record", "commitment.overdue"]] = Field(min_length=1)
-
-
-class SettingsIn(_Body):
-    redact: list[Literal["card", "cvv", "phone", "email", "ssn", "iban", "address"]] | None = Field(
-        None, description="Kinds of personal data to redact; card and cvv are always redacted."
-    )
-    timezone: str | None = Field(
-        None, max_length=60, description="IANA zone the tenant's times are shown in."
-    )
-
-    @field_validator("timezone")
-    @classmethod
-    def _known_zone(cls, value: str | None) -> str | None:
-        if value is not None:
-            try:
-                ZoneInfo(value)
-            except (ZoneInfoNotFoundError, ValueError):
-                raise ValueError(f"unknown time zone {value!r}") from None
-        return value
-
-    @field_validator("redact")
-    @classmethod
-    def _payment_data_always(cls, value: list[str] | None) -> list[str] | None:
-        # Payment card data may never be stored raw (PCI DSS), whatever a tenant chooses.
-        return sorted({*value, "card", "cvv"}) if value is not None else None
 
 
 class Created(BaseModel):
@@ -207,6 +145,10 @@ def _error_handlers(app: FastAPI) -> None:
     @app.exception_handler(CalmlineError)
     async def bad_input(_: Request, exc: CalmlineError) -> JSONResponse:
         return detail(422 if isinstance(exc, InputError) else 400, str(exc))
+
+    @app.exception_handler(DataError)
+    async def unstorable(_: Request, exc: DataError) -> JSONResponse:
+        return detail(422, "a value in the request cannot be stored (for example a NUL character)")
 
     @app.exception_handler(OperationalError)
     @app.exception_handler(DBAPIError)

@@ -7,9 +7,9 @@ from typing import Annotated, Any, Literal
 
 from fastapi import Depends, FastAPI, Query
 from fastapi.responses import HTMLResponse, Response
-from pydantic import BaseModel, ConfigDict, Field
 
-from calmline.records.model import ItemStatus, Override
+from calmline.records.model import Override
+from calmline.server.inputs import DoneIn, OverrideIn
 from calmline.server.ledger import RecordFilter
 from calmline.server.security import require
 from calmline.server.service import Actor
@@ -18,20 +18,6 @@ READER = require("agent", "supervisor", "qa")
 SUPERVISOR_OR_QA = require("supervisor", "qa")
 QA = require("qa")
 EXPORT_TYPES = {"csv": "text/csv; charset=utf-8", "json": "application/json"}
-
-
-class OverrideIn(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
-    practice: str = Field(pattern=r"^P(0[1-9]|1[0-9]|2[0-4])$")
-    status: ItemStatus
-    reason: str = Field(min_length=3, max_length=1000)
-
-
-class DoneIn(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
-    note: str = Field(min_length=1, max_length=2000, description="What was done (required).")
 
 
 def add_ledger_routes(app: FastAPI, aware: Any) -> None:
