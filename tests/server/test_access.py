@@ -27,6 +27,7 @@ ROUTES: list[tuple[str, str, set[str], dict | None]] = [
     ),
     ("POST", "/v1/conversations/{cid}/drafts", {"agent", "supervisor"}, {"text": "Hello there"}),
     ("POST", "/v1/conversations/{cid}/close", {"agent", "supervisor"}, None),
+    ("POST", "/v1/conversations/{cid}/handoff", {"agent", "supervisor"}, None),
     ("POST", "/v1/alerts/{aid}/ack", {"supervisor"}, None),
     ("GET", "/v1/playbook", {"agent", "supervisor", "qa"}, None),
     ("PUT", "/v1/playbook", set(), {"authority": {"max_refund": 60}}),

@@ -37,11 +37,21 @@ def serve(
         str | None, typer.Option(help="Redis URL for event fan-out between workers (or $CALMLINE_REDIS_URL).")
     ] = None,
     log_level: Annotated[str, typer.Option(help="uvicorn log level.")] = "info",
+    demo: Annotated[
+        bool,
+        typer.Option(
+            "--demo",
+            help="Seed a demo tenant (a key per role, printed on start) and play the example conversations "
+            "live in the background. Uses its own SQLite file, emptied on start, unless --database-url is given.",
+        ),
+    ] = False,
 ) -> None:
-    """Run the REST + WebSocket server (OpenAPI at /docs and /openapi.json, metrics at /metrics)."""
+    """Run the REST + WebSocket server and the web console (/console; OpenAPI at /docs, metrics at /metrics)."""
     import uvicorn
 
-    url = database_url(database)
+    from calmline.web.demo import demo_database_url
+
+    url = database_url(database) if database or not demo else demo_database_url()
     migrate(url)  # once, before the workers start, so they do not race to create tables
     os.environ[DATABASE_URL_ENV] = url
     if redis_url:
@@ -53,6 +63,8 @@ def serve(
                 err=True,
             )
         os.environ.setdefault("PROMETHEUS_MULTIPROC_DIR", tempfile.mkdtemp(prefix="calmline-metrics-"))
+    if demo:
+        _start_demo(url, host, port)
     uvicorn.run(
         "calmline.server.app:create_app",
         factory=True,
@@ -62,6 +74,17 @@ def serve(
         log_level=log_level,
         proxy_headers=False,
     )
+
+
+def _start_demo(url: str, host: str, port: int) -> None:
+    """Seed the demo tenant, print where to sign in, and start playing the examples once the server is up."""
+    from calmline.web.demo import DemoPlayer, banner, load_scripts, seed
+
+    keys = seed(url)
+    local = "127.0.0.1" if host in ("0.0.0.0", "::", "") else host
+    base = f"http://{f'[{local}]' if ':' in local else local}:{port}"
+    typer.echo(banner(base, keys, url))
+    DemoPlayer(base, keys["agent"], load_scripts()).start()
 
 
 @tenant_app.command("create")

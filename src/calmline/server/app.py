@@ -293,6 +293,11 @@ def _routes(app: FastAPI) -> None:
         app.state.deliverer.wake()
         return {"id": conversation_id, "record": record}
 
+    @app.post("/v1/conversations/{conversation_id}/handoff", tags=["conversations"])
+    def request_supervisor(conversation_id: str, actor: Annotated[Actor, Depends(AGENT)]) -> dict[str, Any]:
+        """Ask for a supervisor: returns the hand-off note and puts it on the supervisors' stream."""
+        return service.handoff(actor, conversation_id)
+
     @app.post("/v1/alerts/{alert_id}/ack", tags=["alerts"])
     def acknowledge_alert(
         alert_id: str,

@@ -279,6 +279,20 @@ class LiveService:
             self.publish(actor.tenant_id, event)
         return record
 
+    def handoff(self, actor: Actor, conversation_id: str) -> Message:
+        """The agent asks for a supervisor: the hand-off note as things stand, sent to the board."""
+        with self._lock(conversation_id), transaction(self.database_url) as db:
+            conversation = self._conversation(db, actor, conversation_id)
+            session = self._session(db, conversation)
+            zone = _tenant(db, actor).settings.get("timezone")
+            note = build_record(session.result(), session.engine.playbook, zone).handoff_note
+            payload = {**board_entry(conversation), "note": note}
+            event = append_event(
+                db, actor.tenant_id, tenant_stream(actor.tenant_id), "supervisor.requested", payload
+            )
+        self.publish(actor.tenant_id, event)
+        return {"conversation_id": conversation_id, "note": note}
+
     def board(
         self, actor: Actor, status: str = "active", closed_before: datetime | None = None, limit: int = 200
     ) -> list[Message]:

@@ -4,6 +4,9 @@ from __future__ import annotations
 
 from fastapi import FastAPI
 
+from calmline.web.pages import add_pages
+
 
 def mount(app: FastAPI) -> None:
-    """Add the console's pages and static assets to the server ``app`` (the pages land with issue 6)."""
+    """Add the console's pages and static assets to the server ``app``."""
+    add_pages(app)
