@@ -19,6 +19,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from calmline.engine.redact import redact
+from calmline.model import Role
 from calmline.training.data import chat_turns
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -69,7 +70,7 @@ def load_turns(folder: Path, limit: int) -> list[tuple[str, str | None]]:
             for line in lines:
                 previous: str | None = None
                 for turn in chat_turns(json.loads(line)):
-                    if turn.role.value == "customer":
+                    if turn.role is Role.customer:
                         pairs.append((turn.text, previous))
                         if len(pairs) >= limit:
                             return pairs

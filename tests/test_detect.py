@@ -28,6 +28,7 @@ from calmline.batch.detect import (
     shipped_threshold,
 )
 from calmline.cli import app
+from calmline.engine.models import load_models
 from calmline.errors import InputError
 from tests.conftest import ROOT
 
@@ -296,8 +297,22 @@ def test_a_bad_role_or_a_text_over_the_limit_is_a_record_error(engine) -> None:
         score_record({"text": "x" * 11}, engine, DetectOptions(max_turn_chars=10))
 
 
-def test_labels_count_from_the_pipelines_threshold() -> None:
-    assert {shipped_threshold(name) for name in KNOWN_SIGNALS} == {0.5}
+def test_trained_signals_are_model_probabilities_labelled_at_the_models_own_thresholds(engine) -> None:
+    models = load_models()
+    for name in KNOWN_SIGNALS:
+        expected = models.threshold(name) if name in models.signals else 0.5
+        assert shipped_threshold(name) == expected, name
+    assert shipped_threshold("offensive") != 0.5  # the models' thresholds are their own
+    text = "This is ridiculous, I have been waiting three weeks for my refund."
+    record = score_record({"text": text}, engine)
+    for name in models.signals:
+        assert record["scores"][name] == pytest.approx(models.score(text)[name], abs=1e-4)
+        assert record["labels"][name] == (models.score(text)[name] >= models.threshold(name))
+    # In a conversation each model reads its own side: the customer's anger, the agent's politeness.
+    turns = score_record({"turns": [{"speaker": "customer", "text": text},
+                                    {"speaker": "agent", "text": text}]}, engine)["turns"]
+    assert turns[0]["scores"]["anger"] > 0.5 and turns[0]["scores"]["impolite"] == 0.0
+    assert turns[1]["scores"]["anger"] == 0.0 and turns[1]["scores"]["impolite"] > 0.0
 
 
 def test_a_byte_order_mark_and_a_lone_surrogate_do_not_cost_a_record(engine) -> None:

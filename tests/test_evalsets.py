@@ -107,3 +107,31 @@ def test_abuse_on_real_personal_attacks_is_rarely_wrong() -> None:
     # low; what must hold is that a civil ending is not called abuse.
     metrics = safety_metrics(pipeline_scored("abuse_at_agent", cga_last_turns()))
     assert metrics.precision >= 0.8 and metrics.recall >= 0.06
+
+
+# --- the held-out sets (evalsets/heldout/): written before any detector ran on them ------------
+
+# First and only measurement before any fix, 2026-11 (default pipeline, signal at >= 0.5):
+#   self_harm        P 0.923  R 0.857 (explicit statements 1.000; the 6 misses are all implicit)
+#   abuse_at_agent   P 0.952  R 0.556
+#   manager_request  P 0.895  R 0.515
+#   violence_threat  P 1.000  R 0.333
+# No floors on these: a floor invites tuning on the set, and then it is no longer held out. The one
+# bar kept is the issue's: an explicit statement of self-harm is never missed.
+
+
+@pytest.mark.parametrize("signal", SAFETY_SIGNALS)
+def test_every_heldout_set_is_well_formed_and_shares_no_line_with_its_tuned_twin(signal: str) -> None:
+    heldout = load_evalset(signal, heldout=True)
+    tuned = {e.text.strip().lower() for e in load_evalset(signal)}
+    assert len({e.id for e in heldout}) == len(heldout) >= 57
+    assert len({e.text.strip().lower() for e in heldout}) == len(heldout)
+    assert not {e.text.strip().lower() for e in heldout} & tuned
+    assert sum(e.label for e in heldout) >= 24 and sum(not e.label for e in heldout) >= 28
+    if signal == "self_harm":
+        assert all(isinstance(e.explicit, bool) for e in heldout if e.label)
+
+
+def test_no_explicit_heldout_self_harm_statement_is_missed() -> None:
+    recall, missed = explicit_recall(pipeline_scored("self_harm", load_evalset("self_harm", heldout=True)))
+    assert recall == 1.0, missed

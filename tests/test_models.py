@@ -8,7 +8,13 @@ from importlib import resources
 
 import pytest
 
-from calmline.engine.detectors.trained import make_impolite, make_trained_emotion, make_trained_offensive
+from calmline.engine.detectors.trained import (
+    make_impolite,
+    make_trained_emotion,
+    make_trained_offensive,
+    strength,
+    without_apologies,
+)
 from calmline.engine.models import SIGNALS, load_models, load_models_from
 from tests.conftest import agent, context, customer
 
@@ -145,7 +151,10 @@ def test_emotion_detector_emits_model_probabilities_with_evidence_and_keeps_posi
     detector = make_trained_emotion()
     text = "This is absolutely ridiculous, I've been waiting three weeks for my refund!"
     signals = {s.kind: s for s in detector(customer(text), context(index=4))}
-    assert signals["anger"].score == pytest.approx(MODELS.score(text)["anger"], abs=1e-3)
+    probability = MODELS.score(text)["anger"]
+    assert signals["anger"].data["probability"] == pytest.approx(probability, abs=1e-3)
+    # The score is the strength on the engine's scale: 0.5 at the model's threshold, 1.0 at certainty.
+    assert signals["anger"].score == pytest.approx(strength(probability, MODELS.threshold("anger")), abs=1e-3)
     assert signals["anger"].detector == "calmline.emotion.v2" and signals["anger"].practice == "P02"
     assert all(e.turn == 4 and text[e.span[0] : e.span[1]] == e.quote for e in signals["anger"].evidence)
     thanks = {s.kind for s in detector(customer("Thank you so much, that's perfect!"), context())}
@@ -178,3 +187,39 @@ def test_scores_are_probabilities_and_empty_text_is_harmless() -> None:
         assert MODELS.explain(text, "anger", 3) == [] or all(
             c.quote for c in MODELS.explain(text, "anger", 3)
         )
+
+
+def test_strength_puts_every_models_threshold_at_the_engines_half() -> None:
+    assert strength(0.41, 0.41) == 0.5 and strength(1.0, 0.41) == 1.0
+    assert strength(0.7, 0.574) < strength(0.9, 0.574) < 1.0
+
+
+def test_contact_centre_anger_the_model_half_sees_fires_through_its_cue_phrase() -> None:
+    # Reddit rarely says it this way: the model alone gives 0.41-0.49 here, under its threshold.
+    detector = make_trained_emotion()
+    # Turns 5 and 9 of examples/frustration_builds_manager.txt.
+    for text in ("I literally just told you I looked everywhere. And it's been three days, not 48 hours. "
+                 "Are you even reading what I write?",
+                 "Don't you dare transfer me again, the last person already bounced me over to you! "
+                 "I want to speak to your manager. Right now."):
+        assert MODELS.score(text)["anger"] < MODELS.threshold("anger")
+        anger = next(s for s in detector(customer(text), context()) if s.kind == "anger")
+        assert anger.data["cue"] and anger.score >= 0.5
+        assert any(q in text for q in (e.quote for e in anger.evidence))
+
+
+def test_a_cue_phrase_the_model_finds_out_of_place_does_not_fire() -> None:
+    detector = make_trained_emotion(cue_floor=0.99)
+    text = "Are you even reading what I write?"
+    assert "anger" not in {s.kind for s in detector(customer(text), context())}
+
+
+def test_an_apology_is_not_distress() -> None:
+    detector = make_trained_emotion()
+    text = "My manager only confirmed the trip yesterday, so sorry it's a bit last minute."
+    assert MODELS.score(text)["distress"] >= MODELS.threshold("distress")  # GoEmotions: remorse
+    assert {s.kind for s in detector(customer(text), context())} & {"distress", "negative"} == set()
+    worried = "Sorry, I'm just so worried about my mum, she can't get her medication."
+    assert "distress" in {s.kind for s in detector(customer(worried), context())}
+    assert without_apologies("fine") is None
+    assert len(without_apologies(text) or "") == len(text)

@@ -131,15 +131,44 @@ def parse_signals(spec: str | None) -> tuple[str, ...]:
     return names
 
 
+# The trained signals are scored on the side of the conversation their models are meant for.
+MODEL_SIDE: dict[str, Role] = {
+    "anger": Role.customer,
+    "distress": Role.customer,
+    "negative": Role.customer,
+    "offensive": Role.customer,
+    "impolite": Role.agent,
+}
+
+
 @cache
 def shipped_threshold(signal_name: str) -> float:
     """The score from which ``signal_name`` counts as present: the one place thresholds come from.
 
-    The default pipeline's signals all count from 0.5, as the engine's rules read them. The trained
-    models (calmline.engine.models) carry their own thresholds; this should return those once the
-    default pipeline runs the trained detectors, so labels and scores always come from one model.
+    A trained signal's score is its model's probability, so it counts from the threshold the model
+    ships with (chosen on train, see its model card); every other signal counts from 0.5, as the
+    engine's rules read them.
     """
+    if signal_name in MODEL_SIDE:
+        from calmline.engine.models import load_models  # numpy and the weights only when needed
+
+        return load_models().threshold(signal_name)
     return DEFAULT_THRESHOLD
+
+
+def model_probabilities(text: str, names: Sequence[str], role: Role | None = None) -> dict[str, float]:
+    """The shipped models' probabilities of the trained signals among ``names`` for (redacted) ``text``.
+
+    With a ``role``, a signal meant for the other side scores 0.0 (an agent's line is not read for
+    the customer's anger); without one, every trained signal is scored.
+    """
+    wanted = [name for name in names if name in MODEL_SIDE and role in (None, MODEL_SIDE[name])]
+    if not wanted:
+        return {}
+    from calmline.engine.models import load_models
+
+    probabilities = load_models().score(text)
+    return {name: round(probabilities[name], 4) if name in wanted else 0.0 for name in names if name in MODEL_SIDE}
 
 
 def signal_maxima(signals: Iterable[Signal], names: Sequence[str]) -> dict[str, float]:
@@ -182,7 +211,8 @@ def score_record(record: Any, engine: Engine, options: DetectOptions | None = No
 
 
 def score_text(text: str, engine: Engine, names: Sequence[str]) -> dict[str, float]:
-    """Scores of ``text`` read both as a customer's turn and as an agent's, each kind at its maximum.
+    """Scores of ``text`` read both as a customer's turn and as an agent's, each kind at its maximum;
+    the trained signals are their models' probabilities.
 
     Both sides, because some signals are only looked for on one side (``impolite`` on agent
     turns, the customer's emotions on customer turns) and a bare text has no side.
@@ -194,7 +224,7 @@ def score_text(text: str, engine: Engine, names: Sequence[str]) -> dict[str, flo
         for role in (Role.customer, Role.agent)
         for result in session.detect(Turn(speaker=role.value.title(), role=role, text=clean))
     ]
-    return signal_maxima(found, names)
+    return {**signal_maxima(found, names), **model_probabilities(clean, names)}
 
 
 def _score_text_record(record: dict[str, Any], engine: Engine, options: DetectOptions) -> dict[str, Any]:
@@ -215,7 +245,10 @@ def _score_conversation(record: dict[str, Any], engine: Engine, options: DetectO
     risks: list[float] = []
     for raw, turn in zip(raw_turns, turns, strict=True):
         analysis = session.add(turn)  # the engine sees turns in order: each risk uses only the prefix
-        scores = signal_maxima(analysis.signals, names)
+        scores = {
+            **signal_maxima(analysis.signals, names),
+            **model_probabilities(analysis.text, names, analysis.role),
+        }
         if ESCALATION_RISK in options.signals:
             scores[ESCALATION_RISK] = analysis.state.escalation_risk
         scored.append({**raw, "scores": scores})

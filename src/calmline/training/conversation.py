@@ -24,6 +24,7 @@ from calmline.training.data import REPO_ROOT, chat_turns
 from calmline.training.data import data_dir as shared_data_dir
 
 EVALSETS = Path(__file__).resolve().parent / "evalsets"
+HELDOUT = EVALSETS / "heldout"
 """Our own labelled evaluation sets, one folder per signal (``eval.jsonl`` and a README)."""
 
 SAFETY_SIGNALS = ("self_harm", "abuse_at_agent", "manager_request", "violence_threat")
@@ -471,11 +472,13 @@ class Example:
     explicit: bool | None = None
 
 
-def load_evalset(signal: str) -> list[Example]:
-    """One of our labelled sets: ``evalsets/<signal>/eval.jsonl``."""
+def load_evalset(signal: str, heldout: bool = False) -> list[Example]:
+    """One of our labelled sets: ``evalsets/<signal>/eval.jsonl``, or its held-out twin under
+    ``evalsets/heldout/`` (written before any detector ran on it; never tuned on)."""
+    folder = HELDOUT if heldout else EVALSETS
     return [
         Example(r["id"], r["text"], bool(r["label"]), r["category"], r.get("explicit"))
-        for r in read_jsonl(EVALSETS / signal / "eval.jsonl")
+        for r in read_jsonl(folder / signal / "eval.jsonl")
     ]
 
 
@@ -574,8 +577,27 @@ def safety_rows() -> list[Row]:
                 )
             else:
                 rows.append(_row(signal, name, safety_metrics(scored), latency, note))
+    rows.extend(heldout_rows())
     rows.extend(cga_abuse_rows())
     return rows
+
+
+def heldout_rows() -> list[Row]:
+    """The shipped pipeline on the held-out sets: the check on figures from sets that were tuned on."""
+    rows = []
+    for signal in SAFETY_SIGNALS:
+        examples = load_evalset(signal, heldout=True)
+        scored = pipeline_scored(signal, examples)
+        note = f"held-out: calmline evalsets/heldout/{signal} ({_counts(examples)}), never tuned on"
+        if signal == "self_harm":
+            recall, missed = explicit_recall(scored)
+            note += f"; recall on explicit statements {recall:.3f} ({len(missed)} missed)"
+        rows.append(_row(signal, "default pipeline (held-out)", safety_metrics(scored), _per_text_ms(scored), note))
+    return rows
+
+
+def _per_text_ms(scored: Sequence[Scored]) -> float:
+    return p50_ms([s.ns for s in scored])
 
 
 def _counts(examples: Sequence[Example]) -> str:

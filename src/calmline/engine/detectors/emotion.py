@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 
 from vaderSentiment.vaderSentiment import SentimentIntensityAnalyzer
 
@@ -140,6 +141,12 @@ POSITIVE = phrases(
 )
 NEGATION = re.compile(r"\b(?:not|never|no|n't|isn't|wasn't|aren't|ain't)\W+(?:\w+\W+)?$", re.IGNORECASE)
 _ANALYZER = SentimentIntensityAnalyzer()
+
+
+@lru_cache(maxsize=1024)
+def negativity(text: str) -> float:
+    """How negative VADER finds ``text``: minus its compound score, floored at 0 (cached per text)."""
+    return max(0.0, -_ANALYZER.polarity_scores(text)["compound"])
 
 
 def _unnegated(pattern: re.Pattern[str], text: str, turn: int) -> list[Evidence]:
