@@ -41,6 +41,42 @@ LINES = [
 ]
 
 
+class RawHttp:
+    """One keep-alive HTTP/1.1 connection on asyncio streams.
+
+    httpx's async pool slows to ~100 requests/s with hundreds of waiting tasks on this machine, which would
+    measure the client, not the server; a bare connection per simulated client does not.
+    """
+
+    def __init__(self, port: int, headers: dict[str, str]) -> None:
+        self.port = port
+        self.headers = "".join(f"{k}: {v}\r\n" for k, v in headers.items())
+        self.reader: asyncio.StreamReader | None = None
+        self.writer: asyncio.StreamWriter | None = None
+
+    async def request(self, method: str, path: str, body: object | None = None) -> tuple[int, bytes]:
+        if self.writer is None:
+            self.reader, self.writer = await asyncio.open_connection("127.0.0.1", self.port)
+        payload = json.dumps(body).encode() if body is not None else b""
+        head = (
+            f"{method} {path} HTTP/1.1\r\nHost: 127.0.0.1\r\n{self.headers}"
+            f"Content-Type: application/json\r\nContent-Length: {len(payload)}\r\n\r\n"
+        )
+        self.writer.write(head.encode() + payload)
+        assert self.reader is not None
+        status_line = await self.reader.readline()
+        length = 0
+        while (line := await self.reader.readline()) not in (b"\r\n", b""):
+            name, _, value = line.decode().partition(":")
+            if name.lower() == "content-length":
+                length = int(value)
+        return int(status_line.split()[1]), await self.reader.readexactly(length)
+
+    async def close(self) -> None:
+        if self.writer is not None:
+            self.writer.close()
+
+
 def percentiles(samples: list[float]) -> dict[str, float]:
     ordered = sorted(samples)
     pick = lambda q: ordered[min(len(ordered) - 1, int(q * len(ordered)))] * 1000  # noqa: E731
@@ -116,56 +152,64 @@ def admin_key(home: Path, database_url: str) -> str:
     return out.stdout.strip().splitlines()[-1]
 
 
-async def trivial(base: str, clients: int, requests_each: int) -> tuple[list[float], float]:
+async def trivial(port: int, clients: int, requests_each: int) -> tuple[list[float], float]:
     latencies: list[float] = []
-    limits = httpx.Limits(max_connections=clients)
-    async with httpx.AsyncClient(base_url=base, limits=limits, timeout=60) as http:
 
-        async def one() -> None:
-            for _ in range(requests_each):
-                started = time.perf_counter()
-                (await http.get("/health")).raise_for_status()
-                latencies.append(time.perf_counter() - started)
+    async def one() -> None:
+        http = RawHttp(port, {})
+        for _ in range(requests_each):
+            started = time.perf_counter()
+            status, _ = await http.request("GET", "/health")
+            assert status == 200
+            latencies.append(time.perf_counter() - started)
+        await http.close()
 
-        started = time.perf_counter()
-        await asyncio.gather(*(one() for _ in range(clients)))
-        return latencies, time.perf_counter() - started
+    started = time.perf_counter()
+    await asyncio.gather(*(one() for _ in range(clients)))
+    return latencies, time.perf_counter() - started
 
 
-async def live(base: str, ws_base: str, key: str, conversations: int, turns: int) -> dict[str, object]:
+async def live(port: int, ws_base: str, key: str, conversations: int, turns: int) -> dict[str, object]:
     headers = {"Authorization": f"Bearer {key}"}
     http_latency: list[float] = []
     event_latency: list[float] = []
-    limits = httpx.Limits(max_connections=min(conversations, 200))
-    async with httpx.AsyncClient(base_url=base, limits=limits, timeout=120, headers=headers) as http:
-        ids = [(await http.post("/v1/conversations")).json()["id"] for _ in range(conversations)]
-        streams = []
-        for cid in ids:
-            ws = await websockets.connect(
-                f"{ws_base}/v1/conversations/{cid}/stream", additional_headers=headers, max_queue=None
+    clients = [RawHttp(port, headers) for _ in range(conversations)]
+    ids = []
+    for client in clients:
+        status, body = await client.request("POST", "/v1/conversations")
+        assert status == 201, body
+        ids.append(json.loads(body)["id"])
+    streams = []
+    for cid in ids:
+        ws = await websockets.connect(
+            f"{ws_base}/v1/conversations/{cid}/stream",
+            additional_headers=headers,
+            max_queue=None,
+            ping_interval=None,
+        )
+        while json.loads(await ws.recv())["type"] != "ready":
+            pass
+        streams.append(ws)
+
+    async def converse(client: RawHttp, cid: str, ws: websockets.ClientConnection) -> None:
+        for i in range(turns):
+            speaker, text = LINES[i % len(LINES)]
+            started = time.perf_counter()
+            status, body = await client.request(
+                "POST", f"/v1/conversations/{cid}/turns", {"id": str(i), "speaker": speaker, "text": text}
             )
-            while json.loads(await ws.recv())["type"] != "ready":
+            assert status == 200, body
+            http_latency.append(time.perf_counter() - started)
+            while json.loads(await ws.recv())["type"] != "turn":
                 pass
-            streams.append(ws)
+            event_latency.append(time.perf_counter() - started)
 
-        async def converse(cid: str, ws: websockets.ClientConnection) -> None:
-            for i in range(turns):
-                speaker, text = LINES[i % len(LINES)]
-                started = time.perf_counter()
-                response = await http.post(
-                    f"/v1/conversations/{cid}/turns", json={"id": str(i), "speaker": speaker, "text": text}
-                )
-                response.raise_for_status()
-                http_latency.append(time.perf_counter() - started)
-                while json.loads(await ws.recv())["type"] != "turn":
-                    pass
-                event_latency.append(time.perf_counter() - started)
-
-        started = time.perf_counter()
-        await asyncio.gather(*(converse(cid, ws) for cid, ws in zip(ids, streams, strict=True)))
-        elapsed = time.perf_counter() - started
-        for ws in streams:
-            await ws.close()
+    started = time.perf_counter()
+    await asyncio.gather(*(converse(c, cid, ws) for c, cid, ws in zip(clients, ids, streams, strict=True)))
+    elapsed = time.perf_counter() - started
+    for ws, client in zip(streams, clients, strict=True):
+        await ws.close()
+        await client.close()
     return {"http": http_latency, "event": event_latency, "elapsed": elapsed}
 
 
@@ -186,11 +230,11 @@ def main() -> None:
         server = start_server(home, database_url, args.workers, args.port)
         sampler = RssSampler(server.pid)
         sampler.start()
-        base, ws_base = f"http://127.0.0.1:{args.port}", f"ws://127.0.0.1:{args.port}"
+        ws_base = f"ws://127.0.0.1:{args.port}"
         try:
             clients = min(args.conversations, 200)
-            baseline, baseline_elapsed = asyncio.run(trivial(base, clients, 20))
-            result = asyncio.run(live(base, ws_base, key, args.conversations, args.turns))
+            baseline, baseline_elapsed = asyncio.run(trivial(args.port, clients, 20))
+            result = asyncio.run(live(args.port, ws_base, key, args.conversations, args.turns))
         finally:
             sampler.running = False
             server.terminate()

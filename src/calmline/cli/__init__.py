@@ -11,6 +11,8 @@ import typer
 from rich.console import Console
 
 from calmline.cli import followups_cmd, playbook_cmd, quality_cmd, server_cmd
+from calmline.cli.batch_cmd import app as batch_app
+from calmline.cli.batch_cmd import report as report_command
 from calmline.cli.demo import run_demo
 from calmline.cli.detect_cmd import detect as detect_command
 from calmline.cli.record_cmd import record as record_command
@@ -37,6 +39,8 @@ app.command(name="serve")(server_cmd.serve)
 app.add_typer(server_cmd.tenant_app, name="tenant")
 app.add_typer(server_cmd.key_app, name="key")
 app.command(name="followups")(followups_cmd.followups)
+app.add_typer(batch_app, name="batch")
+app.command(name="report")(report_command)
 
 EXIT_INPUT = 2
 EXIT_INTERNAL = 70

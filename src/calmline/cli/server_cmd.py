@@ -73,6 +73,8 @@ def serve(
         workers=workers,
         log_level=log_level,
         proxy_headers=False,
+        # Integrations keep connections open between turns; 5 s (the default) drops them mid-conversation.
+        timeout_keep_alive=75,
     )
 
 

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
+import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from functools import cache
@@ -82,8 +84,16 @@ def session_factory(url: str | None = None) -> sessionmaker[Session]:
 @contextmanager
 def transaction(url: str | None = None) -> Iterator[Session]:
     """A session whose work is committed on success and rolled back on any error."""
-    with session_factory(url).begin() as session:
+    with _writer_lock(url), session_factory(url).begin() as session:
         yield session
+
+
+@cache
+def _writer_lock(url: str | None) -> contextlib.AbstractContextManager[object]:
+    # SQLite has one writer; threads that collide wait in its busy handler, which sleeps up to
+    # 100 ms at a time. Queueing them on a lock in this process is fair and far faster. PostgreSQL
+    # locks rows itself.
+    return threading.Lock() if database_url(url).startswith("sqlite") else contextlib.nullcontext()
 
 
 def migrate(url: str | None = None) -> None:

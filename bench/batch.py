@@ -1,0 +1,208 @@
+"""Benchmark: ``calmline batch analyze`` over generated archives of 20-turn conversations, local and Ray.
+
+Archives are built from the CuCom e-commerce complaint chats in ../shared/data (Apache-2.0):
+each conversation takes real customer and agent turns, in order, from consecutive CuCom chats
+until it has 20, with a team, a group (inhouse/outsourced), an agent and a start time spread
+over two months and all hours. They are written as JSONL shards of 1,000 conversations.
+
+For each size and engine, a fresh process runs the job (so start-up, engine building and
+writing are all counted) while this process samples the memory of that process and all its
+descendants (the worker processes, or Ray's raylet and workers). Prints conversations/s, peak
+memory of the job's process tree and of its driver, and where the time goes in one worker.
+
+    python bench/batch.py [--sizes 1000,10000,100000] [--engines local,ray] [--workers 2]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import random
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+DEFAULT_DATA = ROOT.parent / "shared" / "data" / "cucom_ecommerce"
+TURNS = 20
+SHARD = 1_000
+TEAMS = ("billing", "delivery", "returns", "technical support")
+PAGE = os.sysconf("SC_PAGE_SIZE")
+
+
+def cucom_turns(folder: Path) -> list[dict[str, str]]:
+    turns: list[dict[str, str]] = []
+    for split in ("train.jsonl", "dev.jsonl"):
+        with (folder / split).open(encoding="utf-8") as lines:
+            for line in lines:
+                turns.extend(json.loads(line)["turns"])
+    return turns
+
+
+def conversations(pool: list[dict[str, str]], count: int, seed: int = 13) -> Iterator[dict[str, object]]:
+    rng = random.Random(seed)
+    position = 0
+    for n in range(count):
+        turns = []
+        while len(turns) < TURNS:
+            turn = pool[position % len(pool)]
+            position += 1
+            role = "agent" if turn["speaker"] == "agent" else "customer"
+            if turns and turns[-1]["role"] == role:
+                continue  # keep the two parties alternating across chat boundaries
+            turns.append({"speaker": role.title(), "role": role, "text": turn["text"]})
+        group = "outsourced" if n % 3 == 0 else "inhouse"
+        yield {
+            "id": f"bench-{n:06d}",
+            "started_at": f"2025-{1 + n % 2:02d}-{1 + n % 28:02d}T{rng.randrange(24):02d}:{rng.randrange(60):02d}:00+00:00",
+            "agent_name": f"{group[:3]}-agent-{rng.randrange(20):02d}",
+            "metadata": {"team": TEAMS[n % len(TEAMS)], "group": group},
+            "turns": turns,
+        }
+
+
+def write_archive(folder: Path, pool: list[dict[str, str]], count: int) -> None:
+    folder.mkdir(parents=True, exist_ok=True)
+    shard = None
+    for n, conversation in enumerate(conversations(pool, count)):
+        if n % SHARD == 0:
+            if shard is not None:
+                shard.close()
+            shard = (folder / f"shard-{n // SHARD:04d}.jsonl").open("w", encoding="utf-8")
+        assert shard is not None
+        shard.write(json.dumps(conversation) + "\n")
+    if shard is not None:
+        shard.close()
+
+
+def tree_rss(root: int) -> tuple[int, int]:
+    """Resident memory (bytes) of ``root`` and of ``root`` with all its descendants."""
+    parents: dict[int, int] = {}
+    resident: dict[int, int] = {}
+    for entry in os.listdir("/proc"):
+        if not entry.isdigit():
+            continue
+        try:
+            stat = Path(f"/proc/{entry}/stat").read_text().rsplit(")", 1)[1].split()
+            pages = int(Path(f"/proc/{entry}/statm").read_text().split()[1])
+        except (OSError, IndexError, ValueError):
+            continue
+        parents[int(entry)] = int(stat[1])
+        resident[int(entry)] = pages * PAGE
+    members, frontier = {root}, [root]
+    while frontier:
+        parent = frontier.pop()
+        children = [pid for pid, ppid in parents.items() if ppid == parent and pid not in members]
+        members.update(children)
+        frontier.extend(children)
+    return resident.get(root, 0), sum(resident.get(pid, 0) for pid in members)
+
+
+def measure(archive: Path, out: Path, engine: str, workers: int) -> dict[str, float]:
+    command = [sys.executable, __file__, "--job", str(archive), str(out), engine, str(workers)]
+    started = time.perf_counter()
+    job = subprocess.Popen(command, stdout=subprocess.PIPE, text=True)
+    peak_driver = peak_tree = 0
+    while job.poll() is None:
+        driver, tree = tree_rss(job.pid)
+        peak_driver, peak_tree = max(peak_driver, driver), max(peak_tree, tree)
+        time.sleep(0.5)
+    seconds = time.perf_counter() - started
+    output = job.stdout.read() if job.stdout else ""
+    if job.returncode != 0:
+        raise SystemExit(f"the {engine} job failed (exit {job.returncode})")
+    result = json.loads(output.strip().splitlines()[-1])
+    return {
+        "conversations": result["conversations"],
+        "seconds": seconds,
+        "per_second": result["conversations"] / seconds,
+        "job_seconds": result["seconds"],
+        "peak_tree_mb": peak_tree / 2**20,
+        "peak_driver_mb": peak_driver / 2**20,
+    }
+
+
+def run_job(archive: Path, out: Path, engine: str, workers: int) -> None:
+    from calmline.batch.job import BatchOptions, EngineKind, analyze_archive
+
+    summary = analyze_archive(
+        archive, out, BatchOptions(engine=EngineKind(engine), workers=workers, restart=True)
+    )
+    print(json.dumps({"conversations": summary.conversations, "seconds": summary.seconds}))
+
+
+def time_split(pool: list[dict[str, str]], sample: int = 40) -> dict[str, float]:
+    """Milliseconds per conversation spent in each step of a worker, on one core."""
+    import pyarrow as pa
+
+    from calmline.batch.rows import CONVERSATION_SCHEMA, TURN_SCHEMA, conversation_row, turn_rows
+    from calmline.engine.pipeline import Engine
+    from calmline.model import Conversation
+    from calmline.records import build_record
+
+    engine = Engine.default()
+    items = [Conversation.model_validate(c) for c in conversations(pool, sample, seed=99)]
+    spent = {"engine (detectors, state, rules)": 0.0, "record + scorecard": 0.0, "rows + Arrow": 0.0}
+    for conversation in items:
+        t0 = time.perf_counter()
+        analysis = engine.analyze(conversation)
+        t1 = time.perf_counter()
+        result = build_record(analysis, engine.playbook)
+        t2 = time.perf_counter()
+        pa.Table.from_pylist(turn_rows(analysis), schema=TURN_SCHEMA)
+        pa.Table.from_pylist([conversation_row(analysis, result, "x")], schema=CONVERSATION_SCHEMA)
+        t3 = time.perf_counter()
+        spent["engine (detectors, state, rules)"] += t1 - t0
+        spent["record + scorecard"] += t2 - t1
+        spent["rows + Arrow"] += t3 - t2
+    return {step: seconds * 1000 / sample for step, seconds in spent.items()}
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--sizes", default="1000,10000,100000", help="archive sizes in conversations")
+    parser.add_argument("--engines", default="local,ray")
+    parser.add_argument("--workers", type=int, default=len(os.sched_getaffinity(0)))
+    parser.add_argument("--data", type=Path, default=DEFAULT_DATA)
+    parser.add_argument("--job", nargs=4, help=argparse.SUPPRESS)  # internal: run one job in this process
+    args = parser.parse_args()
+    if args.job:
+        archive, out, engine, workers = args.job
+        run_job(Path(archive), Path(out), engine, int(workers))
+        return
+
+    pool = cucom_turns(args.data)
+    print(
+        f"CuCom e-commerce turns in the pool: {len(pool):,}; {TURNS} turns per conversation; {args.workers} workers"
+    )
+    split = time_split(pool)
+    total = sum(split.values())
+    print(
+        f"one worker, ms per conversation: {total:.0f} ms = "
+        + ", ".join(f"{k} {v:.0f}" for k, v in split.items())
+    )
+    print(
+        f"=> ceiling on {args.workers} cores: {1000 / total * args.workers:.0f} conversations/s (target 500)\n"
+    )
+    print(
+        f"{'size':>8} {'engine':>6} {'conv/s':>8} {'wall s':>8} {'peak tree MB':>13} {'peak driver MB':>15}"
+    )
+    with tempfile.TemporaryDirectory(prefix="calmline-bench-") as scratch:
+        for size in (int(s) for s in args.sizes.split(",")):
+            archive = Path(scratch) / f"archive-{size}"
+            write_archive(archive, pool, size)
+            for engine in args.engines.split(","):
+                figures = measure(archive, Path(scratch) / f"out-{size}-{engine}", engine, args.workers)
+                print(
+                    f"{size:>8} {engine:>6} {figures['per_second']:>8.1f} {figures['seconds']:>8.1f} "
+                    f"{figures['peak_tree_mb']:>13.0f} {figures['peak_driver_mb']:>15.0f}",
+                    flush=True,
+                )
+
+
+if __name__ == "__main__":
+    main()
