@@ -7,6 +7,8 @@ event arrives on the agent's stream; sustained turns per second; and the server'
 endpoint (GET /health, same server, same concurrency) is measured first and the ratio printed.
 
     python bench/server.py [--conversations 1000] [--turns 10] [--database-url URL] [--workers 1]
+
+With --workers > 1 the server fans events out through Redis (CALMLINE_REDIS_URL, default the local one).
 """
 
 from __future__ import annotations
@@ -118,6 +120,8 @@ def start_server(home: Path, database_url: str, workers: int, port: int) -> subp
         "CALMLINE_RATE_LIMIT": "1000000",
         "CALMLINE_RATE_BURST": "1000000",
     }
+    if workers > 1:  # each worker's clients must hear the other workers' events
+        env["CALMLINE_REDIS_URL"] = os.environ.get("CALMLINE_REDIS_URL", "redis://127.0.0.1:6379/0")
     command = [
         sys.executable,
         "-m",

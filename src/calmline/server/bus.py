@@ -37,19 +37,24 @@ class LocalBus:
             self._loop.call_soon_threadsafe(self._deliver, tenant_id, message)
 
     def _deliver(self, tenant_id: str, message: Message) -> None:
-        for queue in list(self._subscribers.get(tenant_id, ())):
+        # Keyed by stream: a turn wakes only its own conversation's clients, not every client of the tenant.
+        for queue in list(self._subscribers.get(message.get("stream", ""), ())):
             with contextlib.suppress(asyncio.QueueFull):
                 # A slow client misses live events; it sees the gap in sequence numbers and reads them back.
                 queue.put_nowait(message)
 
     @contextlib.contextmanager
-    def subscribe(self, tenant_id: str) -> Iterator[asyncio.Queue[Message]]:
+    def subscribe(self, stream: str) -> Iterator[asyncio.Queue[Message]]:
+        """Live events of one stream (its name says its tenant or conversation)."""
         queue: asyncio.Queue[Message] = asyncio.Queue(QUEUE_SIZE)
-        self._subscribers.setdefault(tenant_id, set()).add(queue)
+        self._subscribers.setdefault(stream, set()).add(queue)
         try:
             yield queue
         finally:
-            self._subscribers.get(tenant_id, set()).discard(queue)
+            subscribers = self._subscribers.get(stream, set())
+            subscribers.discard(queue)
+            if not subscribers:
+                self._subscribers.pop(stream, None)
 
     @property
     def client_count(self) -> int:

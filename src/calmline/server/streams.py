@@ -84,7 +84,7 @@ async def _close(websocket: WebSocket, code: int, reason: str) -> None:
 async def _follow(websocket: WebSocket, actor: Actor, stream: str, after: int) -> None:
     database_url = websocket.app.state.service.database_url
     bus = websocket.app.state.bus
-    with bus.subscribe(actor.tenant_id) as queue:
+    with bus.subscribe(stream) as queue:
         # Subscribe first, then read back: nothing published in between can fall through the gap.
         last = after
         for event in await run_in_threadpool(_stored, database_url, stream, last, None):
