@@ -49,6 +49,22 @@ ROUTES: list[tuple[str, str, set[str], dict | None]] = [
     ("POST", "/v1/commitments/{mid}/done", {"agent", "supervisor", "qa"}, {"note": "called back"}),
     ("GET", "/v1/wellbeing", {"supervisor", "qa"}, None),
     ("GET", "/v1/exports/records.csv", {"supervisor", "qa"}, None),
+    ("GET", "/v1/roleplay/personas", {"agent", "supervisor", "qa"}, None),
+    (
+        "POST",
+        "/v1/roleplay/sessions",
+        {"agent", "supervisor", "qa"},
+        {"persona": "overcharged", "trainee": "x"},
+    ),
+    ("GET", "/v1/roleplay/sessions", {"supervisor", "qa"}, None),
+    ("GET", "/v1/roleplay/sessions/{sid}", {"agent", "supervisor", "qa"}, None),
+    (
+        "POST",
+        "/v1/roleplay/sessions/{sid}/replies",
+        {"agent", "supervisor", "qa"},
+        {"text": "Hello, how can I help?"},
+    ),
+    ("POST", "/v1/roleplay/sessions/{sid}/finish", {"agent", "supervisor", "qa"}, None),
 ]
 ROLES = ("agent", "supervisor", "qa", "admin")
 
@@ -70,7 +86,12 @@ def _fixture(client: httpx.Client, tenant: Tenant) -> dict[str, str]:
     client.post(f"/v1/conversations/{rid}/close", headers=tenant.headers("agent"))
     commitments = client.get("/v1/commitments", headers=tenant.headers("agent")).json()
     mid = next(c["id"] for c in commitments if c["conversation_id"] == rid)
-    return {"cid": cid, "aid": result["alerts"][0]["id"], "rid": rid, "mid": mid}
+    started = client.post(
+        "/v1/roleplay/sessions",
+        json={"persona": "overcharged", "trainee": "probe"},
+        headers=tenant.headers("agent"),
+    )
+    return {"cid": cid, "aid": result["alerts"][0]["id"], "rid": rid, "mid": mid, "sid": started.json()["id"]}
 
 
 def _template(path: str) -> str:
@@ -81,6 +102,7 @@ def _template(path: str) -> str:
         .replace("{alert_id}", "{aid}")
         .replace("{commitment_id}", "{mid}")
         .replace("{what}.{form}", "records.csv")
+        .replace("{session_id}", "{sid}")
     )
 
 

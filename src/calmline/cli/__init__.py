@@ -17,6 +17,7 @@ from calmline.cli.demo import run_demo
 from calmline.cli.detect_cmd import detect as detect_command
 from calmline.cli.record_cmd import record as record_command
 from calmline.cli.render import analysis_view, coach_view
+from calmline.cli.roleplay_cmd import roleplay as roleplay_command
 from calmline.engine.pipeline import Engine
 from calmline.errors import CalmlineError, InputError
 from calmline.model import Conversation
@@ -39,6 +40,7 @@ app.command(name="serve")(server_cmd.serve)
 app.add_typer(server_cmd.tenant_app, name="tenant")
 app.add_typer(server_cmd.key_app, name="key")
 app.command(name="followups")(followups_cmd.followups)
+app.command(name="roleplay")(roleplay_command)
 app.add_typer(batch_app, name="batch")
 app.command(name="report")(report_command)
 

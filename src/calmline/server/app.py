@@ -29,6 +29,7 @@ from calmline.server.delivery import Deliverer, check_url, webhook_secret
 from calmline.server.inputs import AckIn, ConversationIn, DraftIn, SettingsIn, TurnIn, WebhookIn
 from calmline.server.ledger import Ledger
 from calmline.server.ledger_routes import add_ledger_routes
+from calmline.server.roleplay_routes import add_roleplay_routes
 from calmline.server.security import KeyCheck, RateLimit, require
 from calmline.server.service import Actor, ConflictError, LiveService, NotFoundError
 from calmline.server.settings import Settings, secret_key
@@ -89,6 +90,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     _error_handlers(app)
     _routes(app)
     add_ledger_routes(app, _aware)
+    add_roleplay_routes(app)
     web.mount(app)
     app.add_middleware(BodyLimit, max_bytes=settings.max_body_bytes)  # type: ignore[arg-type]
     return app
