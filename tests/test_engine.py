@@ -58,6 +58,9 @@ def test_de_escalation_lowers_risk_and_lifts_mood(engine: Engine) -> None:
     assert turns[0].state.company_fault
     assert "company-erred" in rules(turns[0])
     assert all(g.status is GrievanceStatus.addressed for g in turns[-1].state.grievances)
+    # Each turn keeps the state as it was then: later turns never rewrite an earlier one's.
+    assert all(g.status is GrievanceStatus.open for g in turns[0].state.grievances)
+    assert not turns[0].state.promises
     assert turns[3].state.phase is Phase.react
     assert turns[3].state.promises and not turns[3].state.promises[0].beyond_authority
 
@@ -119,6 +122,7 @@ def test_emergency_checklist_ticks_facts_as_they_are_given(engine: Engine) -> No
     assert turns[2].text == "It's [PHONE]."
     done = {i.field: i.done for i in turns[-1].state.emergency.checklist}
     assert done == {"nature": True, "callback_number": True, "location": True}
+    assert [i.field for i in turns[0].state.emergency.checklist if i.done] == ["nature"]
 
 
 def test_after_hours_is_decided_from_business_hours_and_raises_sensitivity(engine: Engine) -> None:

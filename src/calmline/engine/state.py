@@ -98,7 +98,7 @@ class StateTracker:
     def update(
         self, previous: CustomerState, turn: Turn, signals: list[Signal], context: Context
     ) -> CustomerState:
-        state = previous.model_copy(deep=True)
+        state = _copy_for_update(previous)
         scores = Scores.of(signals)
         if turn.role is Role.customer:
             self._customer_turn(state, scores, signals, context)
@@ -395,6 +395,27 @@ def _abuse_level(scores: Scores) -> AbuseLevel:
     if scores.fires("venting"):
         return AbuseLevel.venting
     return AbuseLevel.none
+
+
+def _copy_for_update(state: CustomerState) -> CustomerState:
+    """A copy of ``state`` that this module may change without touching the original.
+
+    Only what the tracker changes in place is copied (the lists it appends to, grievances and checklist
+    items whose fields it sets); evidence is never changed, so it is shared. A deep copy cost more than
+    the rest of the state update.
+    """
+    emergency = state.emergency
+    if emergency is not None:
+        emergency = emergency.model_copy(
+            update={"checklist": [item.model_copy() for item in emergency.checklist]}
+        )
+    return state.model_copy(
+        update={
+            "grievances": [grievance.model_copy() for grievance in state.grievances],
+            "promises": list(state.promises),
+            "emergency": emergency,
+        }
+    )
 
 
 def _add_grievance(state: CustomerState, signal: Signal) -> None:

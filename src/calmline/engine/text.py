@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable
+from functools import lru_cache
 
 from calmline.model import Evidence
 
@@ -131,13 +132,19 @@ def find(pattern: re.Pattern[str], text: str, turn: int) -> list[Evidence]:
     return [evidence(turn, text, m.start(), m.end()) for m in pattern.finditer(text)]
 
 
-def content_words(text: str) -> set[str]:
-    """Lower-cased words that carry meaning (no stopwords, no very short words)."""
-    return {
-        w
-        for w in (m.group().lower().strip("'") for m in WORD.finditer(text))
-        if len(w) > 2 and w not in STOPWORDS
-    }
+@lru_cache(maxsize=4096)
+def content_words(text: str) -> frozenset[str]:
+    """Lower-cased words that carry meaning (no stopwords, no very short words); cached per text.
+
+    A customer turn is compared with each of the previous ones, so the same texts come back turn after turn.
+    """
+    return frozenset(
+        {
+            w
+            for w in (m.group().lower().strip("'") for m in WORD.finditer(text))
+            if len(w) > 2 and w not in STOPWORDS
+        }
+    )
 
 
 def sentences(text: str) -> list[tuple[int, int]]:

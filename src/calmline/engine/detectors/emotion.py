@@ -3,12 +3,10 @@
 from __future__ import annotations
 
 import re
-from functools import lru_cache
-
-from vaderSentiment.vaderSentiment import SentimentIntensityAnalyzer
 
 from calmline.engine.context import Context
 from calmline.engine.registry import register
+from calmline.engine.sentiment import compound
 from calmline.engine.text import evidence, phrases
 from calmline.model import Evidence, Role, Signal, Turn
 
@@ -140,13 +138,11 @@ POSITIVE = phrases(
     ]
 )
 NEGATION = re.compile(r"\b(?:not|never|no|n't|isn't|wasn't|aren't|ain't)\W+(?:\w+\W+)?$", re.IGNORECASE)
-_ANALYZER = SentimentIntensityAnalyzer()
 
 
-@lru_cache(maxsize=1024)
 def negativity(text: str) -> float:
-    """How negative VADER finds ``text``: minus its compound score, floored at 0 (cached per text)."""
-    return max(0.0, -_ANALYZER.polarity_scores(text)["compound"])
+    """How negative VADER finds ``text``: minus its compound score, floored at 0."""
+    return max(0.0, -compound(text))
 
 
 def _unnegated(pattern: re.Pattern[str], text: str, turn: int) -> list[Evidence]:
@@ -171,8 +167,8 @@ class Emotion:
 
     def __call__(self, turn: Turn, context: Context) -> list[Signal]:
         text = turn.text
-        compound = _ANALYZER.polarity_scores(text)["compound"]
-        negativity = max(0.0, -compound)
+        polarity = compound(text)
+        negativity = max(0.0, -polarity)
         signals = []
         for kind, pattern in (("anger", ANGER), ("distress", DISTRESS)):
             found = _unnegated(pattern, text, context.index)
@@ -184,8 +180,8 @@ class Emotion:
             found = [e for s in signals for e in s.evidence]
             signals.append(self._signal("negative", max(emotional, negativity), found, "P02"))
         positive = _unnegated(POSITIVE, text, context.index)
-        if positive and compound > -0.2:
-            score = 0.5 + 0.1 * (len(positive) - 1) + 0.4 * max(0.0, compound)
+        if positive and polarity > -0.2:
+            score = 0.5 + 0.1 * (len(positive) - 1) + 0.4 * max(0.0, polarity)
             signals.append(self._signal("positive", score, positive, None))
         return signals
 

@@ -65,8 +65,9 @@ class Repetition:
         if len(words) < self.min_shared_words:
             return []
         for earlier in context.recent(Role.customer, self.lookback):
-            shared = words & content_words(earlier.text)
-            overlap = len(shared) / min(len(words), len(content_words(earlier.text)) or 1)
+            earlier_words = content_words(earlier.text)
+            shared = words & earlier_words
+            overlap = len(shared) / min(len(words), len(earlier_words) or 1)
             if len(shared) >= self.min_shared_words and overlap >= self.min_overlap:
                 pattern = re.compile(
                     r"\b(?:" + "|".join(map(re.escape, sorted(shared))) + r")\b", re.IGNORECASE
