@@ -15,6 +15,7 @@ from calmline.cli.batch_cmd import app as batch_app
 from calmline.cli.batch_cmd import report as report_command
 from calmline.cli.demo import run_demo
 from calmline.cli.detect_cmd import detect as detect_command
+from calmline.cli.options import AgentOption, CustomerOption, PlaybookOption
 from calmline.cli.record_cmd import record as record_command
 from calmline.cli.render import analysis_view, coach_view
 from calmline.cli.roleplay_cmd import roleplay as roleplay_command
@@ -59,28 +60,6 @@ class CoachFormat(StrEnum):
     json = "json"
 
 
-PlaybookOption = Annotated[
-    Path | None,
-    typer.Option(
-        "--playbook", "-p", help="A company playbook (YAML) merged over the default.", show_default=False
-    ),
-]
-AgentOption = Annotated[
-    str | None,
-    typer.Option(
-        "--agent",
-        help="Which speaker is the agent (default: guessed from names like Agent, Rep).",
-        show_default=False,
-    ),
-]
-CustomerOption = Annotated[
-    str | None,
-    typer.Option(
-        "--customer",
-        help="Which speaker is the customer (default: guessed, e.g. Customer, Caller).",
-        show_default=False,
-    ),
-]
 MaxBytesOption = Annotated[
     int, typer.Option("--max-bytes", min=1, help="Refuse transcripts larger than this many bytes.")
 ]

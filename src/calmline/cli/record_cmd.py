@@ -14,6 +14,7 @@ from rich.panel import Panel
 from rich.table import Table
 from rich.text import Text
 
+from calmline.cli.options import AgentOption, CustomerOption, PlaybookOption
 from calmline.errors import InputError
 from calmline.records.clock import localize, zone_named
 from calmline.records.handoff import shown_time
@@ -54,22 +55,9 @@ def record(
         RecordFormat,
         typer.Option("--format", "-f", help="text (readable), json (the contract) or html (printable)."),
     ] = RecordFormat.text,
-    playbook: Annotated[
-        Path | None,
-        typer.Option(
-            "--playbook", "-p", help="A company playbook (YAML) merged over the default.", show_default=False
-        ),
-    ] = None,
-    agent: Annotated[
-        str | None,
-        typer.Option("--agent", help="Which speaker is the agent (default: guessed).", show_default=False),
-    ] = None,
-    customer: Annotated[
-        str | None,
-        typer.Option(
-            "--customer", help="Which speaker is the customer (default: guessed).", show_default=False
-        ),
-    ] = None,
+    playbook: PlaybookOption = None,
+    agent: AgentOption = None,
+    customer: CustomerOption = None,
     generator_url: Annotated[
         str | None,
         typer.Option(

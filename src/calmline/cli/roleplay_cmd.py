@@ -15,6 +15,7 @@ from rich.panel import Panel
 from rich.table import Table
 from rich.text import Text
 
+from calmline.cli.options import PlaybookOption
 from calmline.cli.server_cmd import DatabaseOption
 from calmline.errors import InputError
 from calmline.records.model import ItemStatus
@@ -75,12 +76,7 @@ def roleplay(
             show_default=False,
         ),
     ] = None,
-    playbook: Annotated[
-        Path | None,
-        typer.Option(
-            "--playbook", "-p", help="A company playbook (YAML) merged over the default.", show_default=False
-        ),
-    ] = None,
+    playbook: PlaybookOption = None,
     trainee: Annotated[
         str | None,
         typer.Option(

@@ -8,13 +8,11 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
-import yaml
 from pydantic import ValidationError
 
 from calmline.errors import PlaybookError
 from calmline.playbook.schema import Playbook
-
-Location = tuple[str | int, ...]
+from calmline.sourcefile import LineIndex, Location, invalid, parse_mapping, read_text
 
 DEFAULT_NAME = "default.yaml"
 WORDING_NAME = "default_wording.yaml"
@@ -94,74 +92,31 @@ def _deep_merge(base: dict[str, Any], top: dict[str, Any]) -> dict[str, Any]:
 # --- reading -----------------------------------------------------------------------------
 
 
-def _read_package_yaml(name: str) -> tuple[dict[str, Any], dict[Location, int]]:
+def _read_package_yaml(name: str) -> tuple[dict[str, Any], LineIndex]:
     text = resources.files("calmline.playbook").joinpath(name).read_text(encoding="utf-8")
     return _parse(text, f"<package>/{name}")
 
 
-def _read_yaml_file(path: Path) -> tuple[dict[str, Any], dict[Location, int]]:
-    try:
-        text = path.read_text(encoding="utf-8")
-    except FileNotFoundError:
-        raise PlaybookError(f"{path}: no such playbook file") from None
-    except IsADirectoryError:
-        raise PlaybookError(f"{path}: is a directory, not a playbook file") from None
-    except UnicodeDecodeError as exc:
-        raise PlaybookError(f"{path}: not UTF-8 text (byte {exc.start})") from None
-    except OSError as exc:
-        raise PlaybookError(f"{path}: cannot read ({exc.strerror})") from None
-    return _parse(text, str(path))
+def _read_yaml_file(path: Path) -> tuple[dict[str, Any], LineIndex]:
+    return _parse(read_text(path, PlaybookError, "playbook file"), str(path))
 
 
-def _parse(text: str, source: str) -> tuple[dict[str, Any], dict[Location, int]]:
-    try:
-        node = yaml.compose(text, Loader=yaml.SafeLoader)
-        data = yaml.safe_load(text)
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        where = f":{mark.line + 1}" if mark is not None else ""
-        problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
-        raise PlaybookError(f"{source}{where}: not valid YAML: {problem}") from None
-    if data is None:
-        raise PlaybookError(f"{source}: the playbook is empty")
-    if not isinstance(data, dict):
-        raise PlaybookError(f"{source}:1: a playbook must be a mapping of sections (practices:, rules: …)")
-    lines: dict[Location, int] = {}
-    _index_lines(node, (), lines)
-    return data, lines
-
-
-def _index_lines(node: yaml.Node | None, at: Location, lines: dict[Location, int]) -> None:
-    """Record the line of every value in the YAML tree, by its path of keys and indexes."""
-    if node is None:
-        return
-    lines.setdefault(at, node.start_mark.line + 1)
-    if isinstance(node, yaml.MappingNode):
-        for key, value in node.value:
-            path = (*at, key.value)
-            lines[path] = key.start_mark.line + 1
-            _index_lines(value, path, lines)
-    elif isinstance(node, yaml.SequenceNode):
-        for i, item in enumerate(node.value):
-            _index_lines(item, (*at, i), lines)
+def _parse(text: str, source: str) -> tuple[dict[str, Any], LineIndex]:
+    return parse_mapping(
+        text, source, PlaybookError, "playbook", "a mapping of sections (practices:, rules: …)"
+    )
 
 
 # --- validating --------------------------------------------------------------------------
 
 
 def _validate(
-    data: dict[str, Any], *, lines: dict[Location, int], source: str, rule_origin: dict[int, int]
+    data: dict[str, Any], *, lines: LineIndex, source: str, rule_origin: dict[int, int]
 ) -> Playbook:
     try:
         return Playbook.model_validate(data)
     except ValidationError as exc:
-        errors = exc.errors()
-        first = errors[0]
-        loc = _to_source(tuple(first["loc"]), rule_origin)
-        line = _line_of(loc, lines)
-        more = f" (and {len(errors) - 1} more)" if len(errors) > 1 else ""
-        where = f"{source}:{line}" if line else source
-        raise PlaybookError(f"{where}: {_field(loc)}: {first['msg']}{more}") from None
+        raise invalid(exc, lines, source, PlaybookError, lambda loc: _to_source(loc, rule_origin)) from None
 
 
 def _to_source(loc: Location, rule_origin: dict[int, int]) -> Location:
@@ -169,22 +124,3 @@ def _to_source(loc: Location, rule_origin: dict[int, int]) -> Location:
     if len(loc) > 1 and loc[0] == "rules" and isinstance(loc[1], int) and loc[1] in rule_origin:
         return ("rules", rule_origin[loc[1]], *loc[2:])
     return loc
-
-
-def _line_of(loc: Location, lines: dict[Location, int]) -> int | None:
-    for end in range(len(loc), -1, -1):
-        if loc[:end] in lines:
-            return lines[loc[:end]]
-    return None
-
-
-def _field(loc: Location) -> str:
-    parts: list[str] = []
-    for part in loc:
-        if isinstance(part, int):
-            parts.append(f"[{part}]")
-        elif part == "[key]":
-            parts.append(" (key)")
-        else:
-            parts.append(("." if parts else "") + str(part))
-    return "".join(parts) or "(top level)"

@@ -8,14 +8,12 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
-import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from calmline.model import PracticeId
-from calmline.playbook.loader import _field, _index_lines, _line_of
 from calmline.roleplay.persona import Persona, PersonaError
+from calmline.sourcefile import LineIndex, invalid, located, parse_mapping, read_text
 
-Location = tuple[str | int, ...]
 MAX_PERSONA_BYTES = 200_000
 
 
@@ -56,7 +54,7 @@ def move_book() -> MoveBook:
     try:
         return MoveBook.model_validate(data)
     except ValidationError as exc:
-        raise _error(exc, lines, "<package>/moves.yaml") from None
+        raise invalid(exc, lines, "<package>/moves.yaml", PersonaError) from None
 
 
 @cache
@@ -98,15 +96,7 @@ def find_persona(personas: dict[str, Persona], persona_id: str) -> Persona:
 
 
 def read_persona(path: Path) -> Persona:
-    try:
-        if path.stat().st_size > MAX_PERSONA_BYTES:
-            raise PersonaError(f"{path}: larger than {MAX_PERSONA_BYTES} bytes; is it a persona?")
-        text = path.read_text(encoding="utf-8")
-    except UnicodeDecodeError as exc:
-        raise PersonaError(f"{path}: not UTF-8 text (byte {exc.start})") from None
-    except OSError as exc:
-        raise PersonaError(f"{path}: cannot read ({exc.strerror})") from None
-    return parse_persona(text, str(path))
+    return parse_persona(read_text(path, PersonaError, "persona file", MAX_PERSONA_BYTES), str(path))
 
 
 def parse_persona(text: str, source: str) -> Persona:
@@ -115,44 +105,21 @@ def parse_persona(text: str, source: str) -> Persona:
     try:
         persona = Persona.model_validate(data)
     except ValidationError as exc:
-        raise _error(exc, lines, source) from None
+        raise invalid(exc, lines, source, PersonaError) from None
     _check_moves(persona, lines, source)
     return persona
 
 
-def _check_moves(persona: Persona, lines: dict[Location, int], source: str) -> None:
+def _check_moves(persona: Persona, lines: LineIndex, source: str) -> None:
     known = move_book().moves
     for section in ("triggers", "soothers", "reactions"):
         for name in getattr(persona, section):
             if name not in known:
-                line = _line_of((section, name), lines)
-                where = f"{source}:{line}" if line else source
+                where = located(source, (section, name), lines)
                 raise PersonaError(
                     f"{where}: {section}.{name}: unknown move; known moves: {', '.join(sorted(known))}"
                 )
 
 
-def _parse(text: str, source: str) -> tuple[dict[str, Any], dict[Location, int]]:
-    try:
-        node = yaml.compose(text, Loader=yaml.SafeLoader)
-        data = yaml.safe_load(text)
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        where = f":{mark.line + 1}" if mark is not None else ""
-        problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
-        raise PersonaError(f"{source}{where}: not valid YAML: {problem}") from None
-    if not isinstance(data, dict):
-        raise PersonaError(f"{source}:1: a persona must be a mapping (id:, title:, opening: …)")
-    lines: dict[Location, int] = {}
-    _index_lines(node, (), lines)
-    return data, lines
-
-
-def _error(exc: ValidationError, lines: dict[Location, int], source: str) -> PersonaError:
-    first = exc.errors()[0]
-    loc = tuple(first["loc"])
-    line = _line_of(loc, lines)
-    more = f" (and {len(exc.errors()) - 1} more)" if len(exc.errors()) > 1 else ""
-    where = f"{source}:{line}" if line else source
-    message = first["msg"].removeprefix("Value error, ")
-    return PersonaError(f"{where}: {_field(loc)}: {message}{more}")
+def _parse(text: str, source: str) -> tuple[dict[str, Any], LineIndex]:
+    return parse_mapping(text, source, PersonaError, "persona", "a mapping (id:, title:, opening: …)")
