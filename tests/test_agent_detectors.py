@@ -435,6 +435,8 @@ def test_money_transfers_and_refusals_to_transfer_are_not_transfers(text: str) -
         "I'm getting my team lead.",
         "I'll check with my manager and come back to you.",
         "My supervisor will call you this afternoon.",
+        "I've let my supervisor know about this call.",
+        "My team leader has been informed.",
     ],
 )
 def test_bringing_in_a_supervisor_is_found(text: str) -> None:
@@ -442,7 +444,13 @@ def test_bringing_in_a_supervisor_is_found(text: str) -> None:
 
 
 @pytest.mark.parametrize(
-    "text", ["You can't speak to my manager right now.", "My manager approved the refund yesterday."]
+    "text",
+    [
+        "You can't speak to my manager right now.",
+        "My manager approved the refund yesterday.",
+        "I haven't told my manager yet.",
+        "I told my manager I would be late.",
+    ],
 )
 def test_mentioning_a_manager_is_not_involving_one(text: str) -> None:
     assert run(SUPERVISOR, text) == []
@@ -564,6 +572,9 @@ def test_asking_to_repeat_is_not_an_apology(text: str) -> None:
         "I want to help you, but I can't continue if the language stays like this.",
         "Please keep the conversation respectful so I can help.",
         "If the insults continue, I'll have to end this call.",
+        "I want to help, but please leave the personal remarks out of it.",
+        "I can help, but I need you to stop the name-calling.",
+        "Please stop calling me names.",
     ],
 )
 def test_boundary_statements_are_found(text: str) -> None:
@@ -576,6 +587,8 @@ def test_boundary_statements_are_found(text: str) -> None:
         "Please keep your receipt.",
         "I can't continue the refund without your order number.",
         "I'll have to end the trial subscription first.",
+        "Please leave the parcel out of sight of the road.",
+        "Please stop the payment if you want to.",
     ],
 )
 def test_limits_unrelated_to_conduct_are_not_boundaries(text: str) -> None:

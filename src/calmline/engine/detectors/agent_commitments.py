@@ -285,6 +285,11 @@ SUPERVISOR = phrases(
         r"(?:my|our|the) (?:supervisor|manager|team ?lead(?:er)?) (?:will|is going to|'ll|can|is "
         r"about to) (?:call|contact|join|review|look|ring|get back|be with you|come|speak)",
         r"I'?ll have " + BOSS + r" (?:call|contact|ring|e-?mail|get back to)",
+        # Telling the customer the supervisor already knows: "I've let my supervisor know".
+        r"(?:I'?ve|I have|I am|I'?m|we'?ve|we have) (?:just |already )?(?:let|letting|told|telling|informed|"
+        r"informing|notified|notifying|alerted|alerting|flagged (?:this|it) (?:to|with)|flagging (?:this|it) "
+        r"(?:to|with)) " + BOSS,
+        BOSS + r" (?:has been|is being|was) (?:informed|notified|told|alerted|made aware)",
     ]
 )
 

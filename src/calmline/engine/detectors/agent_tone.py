@@ -422,7 +422,8 @@ CANNOT_IDIOM = re.compile(
 )
 CONDUCT = re.compile(
     r"\b(?:language|swearing|swear|abus\w*|insult\w*|name-calling|called names|spoken to|"
-    r"speak to me|talk to me|respectful\w*|personal attacks?|threat\w*|profanity|tone)\b",
+    r"speak to me|talk to me|respectful\w*|personal attacks?|threat\w*|profanity|tone|"
+    r"personal (?:remarks?|comments?)|remarks? about me|calling me)\b",
     re.IGNORECASE,
 )
 
@@ -545,7 +546,10 @@ BOUNDARY = re.compile(
     r"(?:continues?|doesn'?t stop|carries on|goes on)"
     r"|I(?:'m| am) (?:happy|here|glad) to help,? (?:but|as long as)"
     r"|I want to help(?: you)?(?: with (?:this|that|it))?,? but"
-    r"|I need (?:us|you) to (?:keep|stay|remain)"
+    r"|I need (?:us|you) to (?:keep|stay|remain|stop)"
+    r"|(?:please )?(?:leave|keep) (?:the |your |those |any )?(?:[\w-]+ ){0,2}?(?:remarks?|comments?|"
+    r"language|insults?|names?|swearing) out of (?:it|this|our conversation)"
+    r"|please (?:stop|don'?t) (?:the |using )?(?:[\w-]+ )?(?:swearing|insults?|name-calling|calling me)"
     r"|I(?:'m| am) (?:now )?(?:ending|closing|going to end) (?:this|the|our) (?:call|chat|"
     r"conversation))",
     re.IGNORECASE,
