@@ -56,7 +56,7 @@ ROUTES: list[tuple[str, str, set[str], dict | None]] = [
         {"agent", "supervisor", "qa"},
         {"persona": "overcharged", "trainee": "x"},
     ),
-    ("GET", "/v1/roleplay/sessions", {"supervisor", "qa"}, None),
+    ("GET", "/v1/roleplay/sessions", {"agent", "supervisor", "qa"}, None),
     ("GET", "/v1/roleplay/sessions/{sid}", {"agent", "supervisor", "qa"}, None),
     (
         "POST",

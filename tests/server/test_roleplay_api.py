@@ -60,13 +60,13 @@ def roleplay_server(database_url: str, tmp_path_factory: pytest.TempPathFactory)
     process.stop()
 
 
-def _play(url: str, tenant: Tenant, persona: str, script: str, trainee: str, seed: int = 5) -> dict:
-    headers = tenant.headers("agent")
-    started = httpx.post(
-        f"{url}/v1/roleplay/sessions",
-        json={"persona": persona, "trainee": trainee, "seed": seed},
-        headers=headers,
-    )
+def _play(
+    url: str, tenant: Tenant, persona: str, script: str, trainee: str | None = None, seed: int = 5
+) -> dict:
+    """Play ``script``: as the agent key itself, or as a trainer running the session for ``trainee``."""
+    headers = tenant.headers("agent" if trainee is None else "supervisor")
+    body = {"persona": persona, "seed": seed, **({"trainee": trainee} if trainee else {})}
+    started = httpx.post(f"{url}/v1/roleplay/sessions", json=body, headers=headers)
     assert started.status_code == 201, started.text
     session = started.json()
     assert session["turns"][0]["speaker"] == "customer"
@@ -87,7 +87,7 @@ def test_a_session_played_reply_by_reply_matches_the_cli_and_is_scored(
 ) -> None:
     from calmline.roleplay import play, shipped_personas
 
-    result = _play(roleplay_server.url, tenant, "overcharged", "overcharged.good.txt", "Robin")
+    result = _play(roleplay_server.url, tenant, "overcharged", "overcharged.good.txt")
     local = play(shipped_personas()["overcharged"], read_script(FIXTURES / "overcharged.good.txt"), seed=5)
     assert result["outcome"] == "de-escalated"
     assert result["turns"] == [turn.model_dump(mode="json") for turn in local.turns]
@@ -106,7 +106,7 @@ def test_a_session_played_reply_by_reply_matches_the_cli_and_is_scored(
 
 
 def test_the_abusive_caller_ends_over_the_api(roleplay_server: RoleplayServer, tenant: Tenant) -> None:
-    result = _play(roleplay_server.url, tenant, "abusive-caller", "abusive-caller.protocol.txt", "Sky")
+    result = _play(roleplay_server.url, tenant, "abusive-caller", "abusive-caller.protocol.txt")
     assert result["outcome"] == "ended"
     assert [check["step"] for check in result["procedure"]] == ["boundary", "warning", "end"]
 
@@ -128,7 +128,8 @@ def test_a_trainer_sees_a_trainees_progress_and_no_other_tenants(
         ("de-escalated", "finished"),
     ]
     assert rows[1]["score"] > rows[0]["score"]
-    assert httpx.get(f"{url}/v1/roleplay/sessions", headers=tenant.headers("agent")).status_code == 403
+    own = httpx.get(f"{url}/v1/roleplay/sessions", headers=tenant.headers("agent"))
+    assert own.status_code == 200 and own.json() == [], "an agent sees only the sessions it started"
     theirs = httpx.get(
         f"{url}/v1/roleplay/sessions", params={"trainee": "Alex"}, headers=other_tenant.headers("qa")
     )
@@ -139,10 +140,11 @@ def test_a_trainer_sees_a_trainees_progress_and_no_other_tenants(
 
 def test_bad_requests_get_clear_errors(roleplay_server: RoleplayServer, tenant: Tenant) -> None:
     url, headers = roleplay_server.url, tenant.headers("agent")
-    unknown = httpx.post(
-        f"{url}/v1/roleplay/sessions", json={"persona": "nobody", "trainee": "R"}, headers=headers
-    )
+    unknown = httpx.post(f"{url}/v1/roleplay/sessions", json={"persona": "nobody"}, headers=headers)
     assert unknown.status_code == 422 and "no persona 'nobody'" in unknown.json()["detail"]
     assert httpx.post(f"{url}/v1/roleplay/sessions", json={"persona": "overcharged"}).status_code == 401
     personas = httpx.get(f"{url}/v1/roleplay/personas", headers=headers).json()
     assert "self-harm" in [p["id"] for p in personas]
+    overcharged = next(p for p in personas if p["id"] == "overcharged")
+    assert overcharged["description"].startswith("Dana's phone plan was charged twice this month")
+    assert overcharged["description"].endswith(".") and "\n" not in overcharged["description"]

@@ -4,14 +4,17 @@ from __future__ import annotations
 
 import uuid
 from datetime import datetime
-from typing import Any
+from typing import Any, cast
 
 from sqlalchemy import Float, ForeignKey, Index, Integer, String, select
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
+from calmline.engine.redact import redact, redact_json
 from calmline.storage.tables import Base, utcnow
 
 ACTIVE, FINISHED = "active", "finished"
+# Names in a result, not the trainee's words: kept as given (the trainee's name is also a column).
+NAMES = ("persona", "trainee")
 
 
 class RoleplaySessionRow(Base):
@@ -58,7 +61,7 @@ def start_session(
         persona=persona,
         seed=seed,
         final_mood=turns[-1]["mood"] if turns else 0.0,
-        turns=turns,
+        turns=redact_turns(turns),
         created_by=created_by,
         created_at=utcnow(),  # set now, not at flush: the caller shows it straight away
     )
@@ -66,8 +69,28 @@ def start_session(
     return row
 
 
+def redact_reply(text: str, previous: str | None) -> str:
+    """A trainee's reply with personal data replaced, read as the engine reads it after ``previous``.
+
+    The previous turn is the context that makes a bare "123" a security code once it was asked for.
+    Redaction is idempotent, so a reply redacted here and replayed through the engine reads the same.
+    """
+    context = redact(previous)[0] if previous is not None else None
+    return redact(text, None, context)[0]
+
+
+def redact_turns(turns: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The turns as stored: the trainee's replies redacted (the customer's lines are the persona's fiction)."""
+    return [
+        {**turn, "text": redact_reply(turn["text"], turns[i - 1]["text"] if i else None)}
+        if turn["speaker"] == "trainee"
+        else turn
+        for i, turn in enumerate(turns)
+    ]
+
+
 def record_turns(row: RoleplaySessionRow, turns: list[dict[str, Any]]) -> None:
-    row.turns = turns
+    row.turns = redact_turns(turns)
     row.final_mood = turns[-1]["mood"] if turns else row.final_mood
 
 
@@ -78,7 +101,9 @@ def finish_session(row: RoleplaySessionRow, result: dict[str, Any]) -> None:
     row.outcome = result["outcome"]
     row.final_mood = result["final_mood"]
     row.score = result["scorecard"]["score"]
-    row.result = {key: value for key, value in result.items() if key != "turns"}
+    debrief = {key: value for key, value in result.items() if key not in (*NAMES, "turns")}
+    # The debrief quotes the trainee's replies (the moments, the coaching notes): redacted like the turns.
+    row.result = {**{key: result[key] for key in NAMES}, **cast(dict[str, Any], redact_json(debrief))}
     row.finished_at = utcnow()
 
 
@@ -99,10 +124,20 @@ def find_session(db: Session, tenant_id: str, session_id: str) -> RoleplaySessio
 
 
 def list_sessions(
-    db: Session, tenant_id: str, trainee: str | None = None, persona: str | None = None, limit: int = 200
+    db: Session,
+    tenant_id: str,
+    trainee: str | None = None,
+    persona: str | None = None,
+    limit: int = 200,
+    created_by: str | None = None,
 ) -> list[RoleplaySessionRow]:
-    """The tenant's sessions, oldest first (a trainee's progress reads top to bottom)."""
+    """The tenant's sessions (only those ``created_by`` one key, if given), oldest first.
+
+    Oldest first: a trainee's progress reads top to bottom.
+    """
     query = select(RoleplaySessionRow).where(RoleplaySessionRow.tenant_id == tenant_id)
+    if created_by is not None:
+        query = query.where(RoleplaySessionRow.created_by == created_by)
     if trainee is not None:
         query = query.where(RoleplaySessionRow.trainee == trainee)
     if persona is not None:

@@ -1,4 +1,4 @@
-"""The browser console: agent panel, supervisor board, records and playbook pages, served by `calmline serve`."""
+"""The browser console: agent panel, supervisor board, records, playbook and training pages, served by `calmline serve`."""
 
 from __future__ import annotations
 

@@ -46,7 +46,7 @@ def seed(database_url: str) -> dict[str, str]:
             tenant, keys["admin"] = create_tenant(db, DEMO_TENANT)
         for role in ROLES:
             if role not in keys:
-                keys[role] = create_key(db, tenant, role, label="calmline serve --demo")
+                keys[role] = create_key(db, tenant, role, label=f"demo {role}")  # the name a key trains under
     return {role: keys[role] for role in ROLES}
 
 

@@ -38,6 +38,7 @@ PAGES = (
     Page("board", f"{PREFIX}/board", "Live board", ("supervisor", "admin")),
     Page("records", f"{PREFIX}/records", "Records and QA", ("supervisor", "qa", "admin")),
     Page("playbook", f"{PREFIX}/playbook", "Playbook", ("supervisor", "qa", "admin")),
+    Page("training", f"{PREFIX}/training", "Training", ("agent", "supervisor", "qa", "admin")),
 )
 HOME = {"agent": "agent", "supervisor": "board", "qa": "records", "admin": "board"}
 
@@ -86,7 +87,7 @@ def add_pages(app: FastAPI) -> None:
     def agent_panel(request: Request, conversation_id: str) -> HTMLResponse:
         return render(request, "agent.html.j2", by_name["agent"], conversation_id=conversation_id)
 
-    for name in ("board", "records", "playbook"):
+    for name in ("board", "records", "playbook", "training"):
         _page_route(app, by_name[name], render)
 
     @app.get(f"{PREFIX}/whoami", include_in_schema=False)

@@ -1,4 +1,4 @@
-// Small SVG charts for the records page, drawn from data already fetched; each carries a text summary.
+// Small SVG charts for the records and training pages, drawn from data already fetched; each carries a text summary.
 "use strict";
 
 const Charts = (() => {
@@ -85,5 +85,28 @@ const Charts = (() => {
     return el("div", {}, chart);
   }
 
-  return { moodOverTime, adherence, alertsByHour };
+  // One trainee's role-play scores (0-100) in the order they were played, joined by a line.
+  function scoresOverTime(sessions) {
+    const scored = sessions.filter((s) => typeof s.score === "number");
+    if (!scored.length) return empty("No scored sessions yet.");
+    const [width, height, left, top, bottom] = [320, 110, 28, 8, 20];
+    const y = (score) => top + ((100 - score) / 100) * (height - top - bottom);
+    const x = (i) => left + (scored.length === 1 ? (width - left) / 2 : (i * (width - left - 10)) / (scored.length - 1));
+    const first = scored[0];
+    const last = scored[scored.length - 1];
+    const chart = frame(width, height, `Scores over ${scored.length} finished session${scored.length === 1 ? "" : "s"}: from ${Math.round(first.score)} `
+      + `on ${new Date(first.created_at).toLocaleDateString()} to ${Math.round(last.score)} on ${new Date(last.created_at).toLocaleDateString()}.`);
+    for (const score of [0, 50, 100]) {
+      chart.append(svg("line", { class: "axis", x1: left, x2: width - 5, y1: y(score), y2: y(score) }));
+      chart.append(svg("text", { class: "label", x: 2, y: y(score) + 3, text: String(score) }));
+    }
+    chart.append(svg("polyline", { class: "score-line", points: scored.map((s, i) => `${x(i)},${y(s.score)}`).join(" ") }));
+    scored.forEach((s, i) => chart.append(svg("circle", { class: "series-end", cx: x(i), cy: y(s.score), r: 3 })));
+    chart.append(svg("text", { class: "label", x: left, y: height - 5, text: new Date(first.created_at).toLocaleDateString() }));
+    chart.append(svg("text", { class: "label", x: width - 5, y: height - 5, "text-anchor": "end",
+      text: new Date(last.created_at).toLocaleDateString() }));
+    return chart;
+  }
+
+  return { moodOverTime, adherence, alertsByHour, scoresOverTime };
 })();

@@ -244,6 +244,18 @@ const Calm = (() => {
     return el("span", { class: `badge badge-${kind}` }, el("span", { "aria-hidden": "true", text: name.icon }), ` ${name.text}`);
   }
 
+  // A QA scorecard as the records and training pages show it: practices met or missed, with the reason.
+  function scorecardSection(scorecard, heading = "h4") {
+    const shown = { met: "✓ met", missed: "✗ missed", "n/a": "– n/a" };
+    const judged = scorecard.items.filter((item) => item.status !== "n/a");
+    return [el(heading, { text: "Scorecard" }),
+      el("ul", { class: "score-items" }, judged.map((item) => el("li", { dataset: { status: item.status } },
+        el("strong", { text: shown[item.status] }), ` ${item.practice} ${item.name}`,
+        item.note ? el("span", { class: "meta", text: ` — ${item.note}` }) : null,
+        item.override ? el("span", { class: "meta", text: ` (QA: ${item.override.reason})` } ) : null))),
+      el("p", { class: "meta", text: `${scorecard.items.length - judged.length} practices did not apply.` })];
+  }
+
   function canAcknowledge() {
     const identity = who();
     return Boolean(identity) && (identity.role === "supervisor" || identity.role === "admin");
@@ -252,5 +264,6 @@ const Calm = (() => {
   return {
     key, who, signIn, signOut, api, ApiError, el, svg, Stream, guard, showError, setLive,
     when, clock, duration, moodWords, riskWords, alertName, alertBadge, canAcknowledge, pageAllowed,
+    scorecardSection,
   };
 })();

@@ -123,7 +123,7 @@
       section("What was done", record.steps.map((s) => `${s.kind.replace(/_/g, " ")}: ${s.what}`)),
       commitmentsSection(result),
       section("Alerts", record.alerts.map((a) => `${Calm.alertName(a.kind).text} at turn ${a.turn + 1}: ${a.message}`)),
-      scorecardSection(scorecard),
+      Calm.scorecardSection(scorecard),
       el("h4", { text: "Hand-off note" }), el("pre", { class: "handoff-note", text: result.handoff_note }),
       el("button", { type: "button", onclick: () => openReport(record.conversation_id) }, "Open printable report"),
     ];
@@ -143,17 +143,6 @@
         el("strong", { text: icons[c.status] || c.status }),
         ` ${c.owner}: ${c.what}`, c.due ? el("span", { class: "meta", text: ` · due ${Calm.when(c.due)}` }) : null)))
       : el("p", { class: "meta", text: "No commitments were made." })];
-  }
-
-  function scorecardSection(scorecard) {
-    const shown = { met: "✓ met", missed: "✗ missed", "n/a": "– n/a" };
-    const judged = scorecard.items.filter((item) => item.status !== "n/a");
-    return [el("h4", { text: "Scorecard" }),
-      el("ul", { class: "score-items" }, judged.map((item) => el("li", { dataset: { status: item.status } },
-        el("strong", { text: shown[item.status] }), ` ${item.practice} ${item.name}`,
-        item.note ? el("span", { class: "meta", text: ` — ${item.note}` }) : null,
-        item.override ? el("span", { class: "meta", text: ` (QA: ${item.override.reason})` } ) : null))),
-      el("p", { class: "meta", text: `${scorecard.items.length - judged.length} practices did not apply.` })];
   }
 
   async function openReport(id) {
