@@ -182,7 +182,7 @@ def local_ray() -> Iterator[None]:
 
 
 def test_every_format_is_read_one_conversation_at_a_time(archive: Path) -> None:
-    items = list(Archive(archive))
+    items = list(Archive(archive).conversations())
     loaded = {item.conversation.id: item for item in items if isinstance(item, Loaded)}
     assert len(loaded) == CONVERSATIONS
     assert {
@@ -205,7 +205,7 @@ def test_every_format_is_read_one_conversation_at_a_time(archive: Path) -> None:
 
 def test_contact_lens_call_maps_roles_offsets_and_contact_id() -> None:
     document = json.loads((FIXTURES / "contact_lens_call.json").read_text(encoding="utf-8"))
-    conversation = next(iter(Archive(FIXTURES / "contact_lens_call.json")))
+    conversation = next(Archive(FIXTURES / "contact_lens_call.json").conversations())
     assert isinstance(conversation, Loaded)
     call = conversation.conversation
     assert (call.id, call.channel) == ("cl-0f2a7c1e", Channel.voice)
@@ -217,7 +217,7 @@ def test_contact_lens_call_maps_roles_offsets_and_contact_id() -> None:
 
 
 def test_contact_lens_chat_takes_its_start_from_the_first_message() -> None:
-    item = next(iter(Archive(FIXTURES / "contact_lens_chat.json")))
+    item = next(Archive(FIXTURES / "contact_lens_chat.json").conversations())
     assert isinstance(item, Loaded)
     chat = item.conversation
     assert chat.channel is Channel.chat
@@ -281,9 +281,9 @@ def test_an_interrupted_run_resumes_without_redoing_finished_chunks(
     analysed: list[str] = []
     real = runners.analyze_chunk
 
-    def counting(chunk: Any, playbook_json: str | None = None) -> Any:
-        analysed.extend(json.loads(document)["id"] for _, document in chunk.conversations)
-        return real(chunk, playbook_json)
+    def counting(chunk: Any, setup: Any) -> Any:
+        analysed.extend(json.loads(document.text)["id"] for document in chunk.documents)
+        return real(chunk, setup)
 
     monkeypatch.setattr(runners, "analyze_chunk", counting)
     finished = 0
@@ -299,6 +299,8 @@ def test_an_interrupted_run_resumes_without_redoing_finished_chunks(
     first_run = set(analysed)
     kept = {p.name: p.stat().st_mtime_ns for p in (out / "conversations.parquet").iterdir()}
     assert len(kept) == 2
+    with (out / "manifest.jsonl").open("a", encoding="utf-8") as manifest:
+        manifest.write('{"chunk": 2, "conversa')  # a line torn by a crash: ignored, and the next not lost
 
     analysed.clear()
     summary = analyze_archive(archive, out, options)

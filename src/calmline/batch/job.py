@@ -30,9 +30,9 @@ import pyarrow.parquet as pq
 
 from calmline.batch.manifest import FinishedChunk, Manifest, RunKey
 from calmline.batch.runners import LocalRunner, RayRunner, Runner
-from calmline.batch.sources import Archive, Loaded
+from calmline.batch.sources import Archive
 from calmline.batch.themes import find_themes
-from calmline.batch.work import Chunk, ChunkResult
+from calmline.batch.work import Chunk, ChunkResult, Setup
 from calmline.errors import InputError
 from calmline.playbook import Playbook
 from calmline.transcripts import DEFAULT_MAX_BYTES, DEFAULT_MAX_TURN_CHARS
@@ -109,7 +109,7 @@ def analyze_archive(
     manifest = Manifest.open(out, key, restart=options.restart)
     summary = BatchSummary(out=out, resumed_chunks=len(manifest.finished))
     try:
-        runner = _runner(options, playbook_json)
+        runner = _runner(options, Setup(playbook_json, options.max_turn_chars))
         for result in runner.run(_pending_chunks(archive, options.chunk_size, manifest)):
             _write_parts(out, result)
             manifest.record(FinishedChunk(result.number, result.analysed, result.failures))
@@ -140,31 +140,28 @@ def _prepare(out: Path, restart: bool) -> None:
             (out / name).unlink(missing_ok=True)
 
 
-def _runner(options: BatchOptions, playbook_json: str | None) -> Runner:
+def _runner(options: BatchOptions, setup: Setup) -> Runner:
     workers = options.workers or len(os.sched_getaffinity(0))
     if workers < 1:
         raise InputError("--workers must be at least 1")
     if options.engine is EngineKind.ray:
-        return RayRunner(workers, options.ray_address, playbook_json)
+        return RayRunner(workers, options.ray_address, setup)
     if options.ray_address is not None:
         raise InputError("--ray-address needs --engine ray")
-    return LocalRunner(workers, playbook_json)
+    return LocalRunner(workers, setup)
 
 
 def _pending_chunks(archive: Archive, size: int, manifest: Manifest) -> Iterator[Chunk]:
     """The archive cut into numbered chunks, without the ones a previous run finished.
 
-    Finished chunks are still read (numbering must stay the same) but not analysed again.
+    Finished chunks are still read (numbering must stay the same) but not analysed again. Nothing
+    is parsed here: the workers parse, so this one process is not what limits the pace.
     """
     items = iter(archive)
     number = 0
     while batch := list(islice(items, size)):
         if not manifest.is_finished(number):
-            conversations = [
-                (i.origin, i.conversation.model_dump_json()) for i in batch if isinstance(i, Loaded)
-            ]
-            failures = [(i.origin, i.reason) for i in batch if not isinstance(i, Loaded)]
-            yield Chunk(number, conversations, failures)
+            yield Chunk(number, batch)
         number += 1
 
 

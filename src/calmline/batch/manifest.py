@@ -63,12 +63,17 @@ class Manifest:
         if restart or not path.exists():
             path.write_text(json.dumps(key.header()) + "\n", encoding="utf-8")
             return cls(path, key, {})
-        lines = path.read_text(encoding="utf-8").splitlines()
+        text = path.read_text(encoding="utf-8")
+        lines = text.splitlines()
         header = _loads(lines[0]) if lines else None
         if header != key.header():
             raise InputError(
                 f"{out} holds {_describe(header)}; pass --restart to start over, or another --out"
             )
+        if not text.endswith("\n"):
+            # A line torn by a crash: end it, or the next chunk's line would be glued to it and lost.
+            with path.open("a", encoding="utf-8") as handle:
+                handle.write("\n")
         finished = {}
         for line in lines[1:]:
             entry = _loads(line)

@@ -1,5 +1,9 @@
 """Transcript archives: a folder or file read lazily, one conversation (or one unreadable input) at a time.
 
+Reading is split in two so the job's driver stays cheap: iterating an ``Archive`` yields each
+conversation's raw ``Document`` (its text, not parsed), and ``Document.load`` — run in the
+workers — parses it into a ``Conversation``. ``Archive.conversations`` does both.
+
 Formats, recognised by extension:
 
 * ``.txt`` — one plain-text transcript per file (see ``calmline.transcripts.parse_transcript``).
@@ -25,14 +29,14 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from itertools import groupby
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 from calmline.batch.contact_lens import ContactLensError, is_contact_lens, to_conversation_document
 from calmline.errors import InputError, TranscriptError
 from calmline.model import Conversation
-from calmline.transcripts import DEFAULT_MAX_BYTES, DEFAULT_MAX_TURN_CHARS, parse_transcript, read_transcript
+from calmline.transcripts import DEFAULT_MAX_BYTES, DEFAULT_MAX_TURN_CHARS, parse_transcript
 
-__all__ = ["SUFFIXES", "Archive", "Item", "Loaded", "Unreadable"]
+__all__ = ["SUFFIXES", "Archive", "Document", "Item", "Loaded", "Raw", "Unreadable"]
 
 SUFFIXES = frozenset({".txt", ".json", ".jsonl", ".ndjson", ".csv", ".parquet"})
 TURN_COLUMNS = frozenset({"speaker", "text", "role", "turn_id", "timestamp", "start", "end"})
@@ -61,7 +65,45 @@ class Unreadable:
     reason: str
 
 
+@dataclass(frozen=True, slots=True)
+class Document:
+    """One conversation's text as the archive holds it, not parsed yet (plain data: cheap to ship to a worker).
+
+    ``kind`` is ``transcript`` for anything ``parse_transcript`` reads (conversation JSON, JSONL
+    turns, plain text), ``json`` for a whole ``.json`` file, which may also be Contact Lens.
+    """
+
+    origin: str
+    text: str
+    kind: Literal["transcript", "json"] = "transcript"
+
+    def load(self, max_turn_chars: int = DEFAULT_MAX_TURN_CHARS) -> Item:
+        """The parsed conversation, or why it cannot be read."""
+        try:
+            if self.kind == "json":
+                return self._load_json_file(max_turn_chars)
+            return Loaded(self.origin, self._parse(self.text, max_turn_chars))
+        except TranscriptError as error:
+            return Unreadable(self.origin, _without_prefix(str(error), self.origin))
+        except ContactLensError as error:
+            return Unreadable(self.origin, str(error))
+
+    def _load_json_file(self, max_turn_chars: int) -> Item:
+        try:
+            document = json.loads(self.text)
+        except json.JSONDecodeError as error:
+            return Unreadable(self.origin, f"not valid JSON: {error.msg} at line {error.lineno}")
+        text = self.text
+        if is_contact_lens(document):
+            text = json.dumps(to_conversation_document(document, Path(self.origin).stem))
+        return Loaded(self.origin, self._parse(text, max_turn_chars))
+
+    def _parse(self, text: str, max_turn_chars: int) -> Conversation:
+        return parse_transcript(text, source=self.origin, max_turn_chars=max_turn_chars)
+
+
 Item = Loaded | Unreadable
+Raw = Document | Unreadable
 
 
 class Archive:
@@ -91,102 +133,75 @@ class Archive:
             digest.update(f"{path}\0{stat.st_size}\0{stat.st_mtime_ns}\n".encode())
         return digest.hexdigest()[:32]
 
-    def __iter__(self) -> Iterator[Item]:
+    def __iter__(self) -> Iterator[Raw]:
+        """Every conversation's document (or unreadable input), in archive order; nothing is parsed."""
         for path in self.files:
             yield from self._read_file(path)
 
-    def _read_file(self, path: Path) -> Iterator[Item]:
+    def conversations(self) -> Iterator[Item]:
+        """Every conversation parsed (or unreadable input), in archive order."""
+        for item in self:
+            yield item.load(self.max_turn_chars) if isinstance(item, Document) else item
+
+    def _read_file(self, path: Path) -> Iterator[Raw]:
         origin = str(path)
         try:
             suffix = path.suffix.lower()
             if suffix == ".txt":
-                yield self._loaded(origin, lambda: read_transcript(path, **self._limits()))
+                yield Document(origin, _read_limited(path, self.max_bytes))
             elif suffix == ".json":
-                yield self._read_json(path)
+                yield Document(origin, _read_limited(path, self.max_bytes), "json")
             elif suffix in (".jsonl", ".ndjson"):
                 yield from self._read_jsonl(path)
             elif suffix == ".csv":
-                yield from self._read_rows(origin, _csv_rows(path))
+                yield from _read_rows(origin, _csv_rows(path))
             else:
-                yield from self._read_rows(origin, _parquet_rows(path))
+                yield from _read_rows(origin, _parquet_rows(path))
         except (OSError, UnicodeDecodeError, _BadFileError) as error:
             yield Unreadable(origin, _reason(error))
         except Exception as error:  # pyarrow raises its own types for a damaged Parquet file
             yield Unreadable(origin, f"cannot read it: {_reason(error)}")
 
-    def _limits(self) -> dict[str, int]:
-        return {"max_bytes": self.max_bytes, "max_turn_chars": self.max_turn_chars}
-
-    def _loaded(self, origin: str, read: Any) -> Item:
-        try:
-            return Loaded(origin, read())
-        except TranscriptError as error:
-            return Unreadable(origin, _without_prefix(str(error), origin))
-
-    def _parse(self, origin: str, document: dict[str, Any]) -> Item:
-        text = json.dumps(document, default=_json_default)
-        return self._loaded(
-            origin,
-            lambda: parse_transcript(text, source=origin, max_turn_chars=self.max_turn_chars),
-        )
-
-    def _read_json(self, path: Path) -> Item:
-        origin = str(path)
-        text = _read_limited(path, self.max_bytes)
-        try:
-            document = json.loads(text)
-        except json.JSONDecodeError as error:
-            return Unreadable(origin, f"not valid JSON: {error.msg} at line {error.lineno}")
-        if is_contact_lens(document):
-            try:
-                return self._parse(origin, to_conversation_document(document, path.stem))
-            except ContactLensError as error:
-                return Unreadable(origin, str(error))
-        return self._loaded(
-            origin, lambda: parse_transcript(text, source=origin, max_turn_chars=self.max_turn_chars)
-        )
-
-    def _read_jsonl(self, path: Path) -> Iterator[Item]:
-        origin = str(path)
+    def _read_jsonl(self, path: Path) -> Iterator[Raw]:
         first = _first_json_object(path)
         if first is None or ("turns" not in first and "conversation_id" not in first):
             # The turns of one conversation, one per line: the transcript reader's own format.
-            yield self._loaded(origin, lambda: read_transcript(path, **self._limits()))
+            yield Document(str(path), _read_limited(path, self.max_bytes))
         elif "turns" in first:
-            yield from self._conversation_lines(path)
+            yield from _conversation_lines(path)
         else:
-            yield from self._read_rows(origin, _jsonl_rows(path))
+            yield from _read_rows(str(path), _jsonl_rows(path))
 
-    def _conversation_lines(self, path: Path) -> Iterator[Item]:
-        with path.open(encoding="utf-8-sig") as lines:
-            for number, line in enumerate(lines, 1):
-                if not line.strip():
-                    continue
-                origin = f"{path}:line {number}"
-                try:
-                    document = json.loads(line)
-                except json.JSONDecodeError as error:
-                    yield Unreadable(origin, f"not valid JSON: {error.msg}")
-                    continue
-                if not isinstance(document, dict):
-                    yield Unreadable(origin, "not a conversation object")
-                    continue
-                yield self._parse(origin, document)
 
-    def _read_rows(self, origin: str, rows: Iterable[tuple[str, dict[str, Any]]]) -> Iterator[Item]:
-        """Turn rows grouped by consecutive ``conversation_id`` into conversations."""
-        for conversation_id, group in groupby(rows, key=lambda row: row[1].get("conversation_id")):
-            numbered = list(group)
-            where = f"{origin}:{numbered[0][0]}"
-            if conversation_id is None:
-                yield Unreadable(where, "row has no conversation_id")
+def _conversation_lines(path: Path) -> Iterator[Raw]:
+    """One conversation JSON per line, passed on as it is: the worker parses it (once)."""
+    with path.open(encoding="utf-8-sig") as lines:
+        for number, line in enumerate(lines, 1):
+            text = line.strip()
+            if not text:
                 continue
-            try:
-                document = _document_from_rows(str(conversation_id), [row for _, row in numbered])
-            except _BadFileError as error:
-                yield Unreadable(where, str(error))
-                continue
-            yield self._parse(where, document)
+            origin = f"{path}:line {number}"
+            # A line that is not an object would be read as something else (an array as bare turns).
+            if text.startswith("{"):
+                yield Document(origin, text)
+            else:
+                yield Unreadable(origin, "not a conversation object")
+
+
+def _read_rows(origin: str, rows: Iterable[tuple[str, dict[str, Any]]]) -> Iterator[Raw]:
+    """Turn rows grouped by consecutive ``conversation_id`` into conversation documents."""
+    for conversation_id, group in groupby(rows, key=lambda row: row[1].get("conversation_id")):
+        numbered = list(group)
+        where = f"{origin}:{numbered[0][0]}"
+        if conversation_id is None:
+            yield Unreadable(where, "row has no conversation_id")
+            continue
+        try:
+            document = _document_from_rows(str(conversation_id), [row for _, row in numbered])
+        except _BadFileError as error:
+            yield Unreadable(where, str(error))
+            continue
+        yield Document(where, json.dumps(document, default=_json_default))
 
 
 class _BadFileError(Exception):

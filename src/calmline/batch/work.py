@@ -1,28 +1,40 @@
-"""One chunk of an archive analysed in a worker: the engine and the record per conversation, as Arrow tables."""
+"""One chunk of an archive analysed in a worker: parsing, the engine and the record per conversation, as Arrow tables."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from functools import lru_cache
 
 import pyarrow as pa
 
 from calmline.batch.rows import CONVERSATION_SCHEMA, TURN_SCHEMA, conversation_row, turn_rows
+from calmline.batch.sources import Document, Raw, Unreadable
 from calmline.engine.pipeline import Engine
-from calmline.model import Conversation
 from calmline.playbook import Playbook
 from calmline.records import build_record
+from calmline.transcripts import DEFAULT_MAX_TURN_CHARS
 
-__all__ = ["Chunk", "ChunkResult", "analyze_chunk"]
+__all__ = ["Chunk", "ChunkResult", "Setup", "analyze_chunk"]
+
+
+@dataclass(frozen=True, slots=True)
+class Setup:
+    """What every worker needs to analyse chunks alike: the playbook (as JSON) and the turn length limit."""
+
+    playbook_json: str | None = None
+    max_turn_chars: int = DEFAULT_MAX_TURN_CHARS
 
 
 @dataclass(frozen=True, slots=True)
 class Chunk:
-    """A numbered slice of the archive: conversations as JSON (plain data for any worker) and read failures."""
+    """A numbered slice of the archive: documents still unparsed (plain data for any worker) and read failures."""
 
     number: int
-    conversations: list[tuple[str, str]]  # (origin, conversation JSON)
-    failures: list[tuple[str, str]] = field(default_factory=list)  # (origin, reason)
+    items: list[Raw]  # in archive order
+
+    @property
+    def documents(self) -> list[Document]:
+        return [item for item in self.items if isinstance(item, Document)]
 
 
 @dataclass(frozen=True, slots=True)
@@ -39,21 +51,25 @@ class ChunkResult:
         return self.conversations.num_rows
 
 
-def analyze_chunk(chunk: Chunk, playbook_json: str | None = None) -> ChunkResult:
-    """Analyse every conversation of a chunk; one that breaks the engine becomes a failure, not a crash."""
-    engine = _engine(playbook_json)
+def analyze_chunk(chunk: Chunk, setup: Setup) -> ChunkResult:
+    """Parse and analyse every conversation of a chunk; one that breaks the engine becomes a failure, not a crash."""
+    engine = _engine(setup.playbook_json)
     turns: list[dict[str, object]] = []
     conversations: list[dict[str, object]] = []
-    failures = list(chunk.failures)
-    for origin, document in chunk.conversations:
+    failures: list[tuple[str, str]] = []
+    for item in chunk.items:
+        loaded = item.load(setup.max_turn_chars) if isinstance(item, Document) else item
+        if isinstance(loaded, Unreadable):
+            failures.append((loaded.origin, loaded.reason))
+            continue
         try:
-            analysis = engine.analyze(Conversation.model_validate_json(document))
+            analysis = engine.analyze(loaded.conversation)
             result = build_record(analysis, engine.playbook)
         except Exception as error:  # one bad conversation must not lose the rest of the archive
-            failures.append((origin, f"analysis failed: {type(error).__name__}: {error}"))
+            failures.append((loaded.origin, f"analysis failed: {type(error).__name__}: {error}"))
             continue
         turns.extend(turn_rows(analysis))
-        conversations.append(conversation_row(analysis, result, origin))
+        conversations.append(conversation_row(analysis, result, loaded.origin))
     return ChunkResult(
         number=chunk.number,
         turns=pa.Table.from_pylist(turns, schema=TURN_SCHEMA),

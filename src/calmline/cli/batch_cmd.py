@@ -34,13 +34,18 @@ def analyze(
     ],
     out: Annotated[Path, typer.Option("--out", "-o", help="Output folder (created; a rerun resumes in it).")],
     engine: Annotated[
-        EngineKind, typer.Option("--engine", help="local: worker processes here; ray: Ray Data.")
+        EngineKind,
+        typer.Option(
+            "--engine", help="local: worker processes here; ray: Ray tasks (a local Ray, or --ray-address)."
+        ),
     ] = EngineKind.local,
     ray_address: Annotated[
         str | None,
         typer.Option(
             "--ray-address",
-            help="An existing Ray cluster (e.g. ray://head:10001 or auto); default: start a local Ray.",
+            help="An existing Ray cluster: HOST:PORT of its head (the port of 'ray start --head'), "
+            "ray://HOST:10001 or auto; default: start a local Ray. A cluster with token authentication "
+            "also needs RAY_AUTH_MODE=token and RAY_AUTH_TOKEN in the environment.",
             show_default=False,
         ),
     ] = None,
