@@ -170,6 +170,21 @@ def time_split(pool: list[dict[str, str]], sample: int = 40) -> dict[str, float]
     return {step: seconds * 1000 / sample for step, seconds in spent.items()}
 
 
+def vader_alone(pool: list[dict[str, str]], sample: int = 40) -> float:
+    """Milliseconds per conversation for VADER alone on every turn (the cheapest lexicon a user would run).
+
+    It bounds what any per-turn analysis that reads sentiment can reach on these cores.
+    """
+    from vaderSentiment.vaderSentiment import SentimentIntensityAnalyzer
+
+    analyzer = SentimentIntensityAnalyzer()
+    texts = [str(t["text"]) for c in conversations(pool, sample, 99) for t in c["turns"]]  # type: ignore[union-attr]
+    started = time.perf_counter()
+    for text in texts:
+        analyzer.polarity_scores(text)
+    return (time.perf_counter() - started) * 1000 / sample
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--sizes", default="1000,10000,100000", help="archive sizes in conversations")
@@ -194,7 +209,13 @@ def main() -> None:
         + ", ".join(f"{k} {v:.0f}" for k, v in split.items())
     )
     print(
-        f"=> ceiling on {args.workers} cores: {1000 / total * args.workers:.0f} conversations/s (target 500)\n"
+        f"=> ceiling on {args.workers} cores: {1000 / total * args.workers:.0f} conversations/s (target 500)"
+    )
+    vader = vader_alone(pool)
+    print(
+        f"VADER alone on the same turns: {vader:.1f} ms per conversation, ceiling "
+        f"{1000 / vader * args.workers:.0f} conversations/s on {args.workers} cores; "
+        f"the full analysis costs {total / vader:.1f}x VADER\n"
     )
     print(
         f"{'size':>8} {'engine':>6} {'conv/s':>8} {'wall s':>8} {'peak tree MB':>13} {'peak driver MB':>15}"
