@@ -1,12 +1,25 @@
 """Benchmark: live conversations over REST + WebSocket on loopback, next to a trivial endpoint of the same server.
 
-Starts `calmline serve` (SQLite in a temporary folder unless --database-url), opens N conversations, connects
-an agent WebSocket stream to each, then every conversation posts its turns one after another (all N at
-once). Measures, per turn, the time until the HTTP response (state, guidance, alerts) and until the
-event arrives on the agent's stream; sustained turns per second; and the server's peak RSS. The trivial
-endpoint (GET /health, same server, same concurrency) is measured first and the ratio printed.
+Starts `calmline serve` (SQLite in a temporary folder unless --database-url), opens N conversations and an
+agent WebSocket stream for each, then measures two things, and the same two for GET /health (the trivial
+endpoint, same server, same clients) so the ratio shows what calmline adds to FastAPI itself:
 
-    python bench/server.py [--conversations 1000] [--turns 10] [--database-url URL] [--workers 1]
+1. Latency at a live load. Every conversation posts its next turn a think time after it received the
+   previous turn's guidance and stream event (uniform between 0.5 and 1.5 x --think, so the N clients do
+   not march in step). The offered load is therefore about N / (think + latency) turns per second: with
+   1,000 conversations and 5 s, some 200 turns/s, a busy contact center where each side answers within
+   seconds (real chats leave 10-30 s between turns). Latency is turn posted -> HTTP response (state,
+   guidance, alerts) and -> the turn's event on the agent's stream; p50, p95, p99.
+2. Saturated throughput. --saturate conversations post turns back to back, no think time, for
+   --saturate-turns turns each: sustained turns/s is the server's ceiling (latency there is queueing).
+
+Each conversation replays a real chat (CuCom e-commerce complaints, ../shared/data, Apache-2.0), so the
+engine sees varied text as it would live. The server's RSS (server and worker processes) is sampled: with the models loaded and the conversations and
+streams open, then its peak while the turns run. The load generator runs on the same machine: its CPU use
+while saturating is printed, since it takes that from the server's two cores.
+
+    python bench/server.py [--conversations 1000] [--think 5] [--turns 6] [--saturate 200]
+                           [--saturate-turns 5] [--database-url URL] [--workers 1]
 
 With --workers > 1 the server fans events out through Redis (CALMLINE_REDIS_URL, default the local one).
 """
@@ -17,18 +30,26 @@ import argparse
 import asyncio
 import json
 import os
+import random
+import resource
 import statistics
 import subprocess
 import sys
 import tempfile
 import threading
 import time
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import httpx
 import websockets
 
+from calmline.training.data import chat_turns
+
 ROOT = Path(__file__).resolve().parents[1]
+DIALOGUES = ROOT.parent / "shared" / "data" / "cucom_ecommerce"
+# Only when the CuCom chats are absent: ten lines said over and over let the engine's caches flatter it.
 LINES = [
     ("customer", "Hi, I was charged twice for my order and I'd like it sorted."),
     ("agent", "I'm sorry about the double charge. Let me look at your account right now."),
@@ -77,6 +98,22 @@ class RawHttp:
     async def close(self) -> None:
         if self.writer is not None:
             self.writer.close()
+
+
+@dataclass
+class Figures:
+    """One measured phase: latencies (seconds) of each kind, and how long the phase took."""
+
+    latencies: dict[str, list[float]] = field(default_factory=dict)
+    elapsed: float = 0.0
+    count: int = 0
+
+    def add(self, kind: str, seconds: float) -> None:
+        self.latencies.setdefault(kind, []).append(seconds)
+
+    @property
+    def rate(self) -> float:
+        return self.count / self.elapsed if self.elapsed else 0.0
 
 
 def percentiles(samples: list[float]) -> dict[str, float]:
@@ -156,65 +193,186 @@ def admin_key(home: Path, database_url: str) -> str:
     return out.stdout.strip().splitlines()[-1]
 
 
-async def trivial(port: int, clients: int, requests_each: int) -> tuple[list[float], float]:
-    latencies: list[float] = []
+def load_dialogues(count: int) -> list[list[tuple[str, str]]]:
+    """``count`` real chats as (speaker, text) turns: CuCom (Apache-2.0), else the built-in lines."""
+    dialogues: list[list[tuple[str, str]]] = []
+    for split in ("dev.jsonl", "train.jsonl"):
+        path = DIALOGUES / split
+        if not path.exists():
+            continue
+        with path.open(encoding="utf-8") as lines:
+            for line in lines:
+                dialogues.append([(t.role.value, t.text) for t in chat_turns(json.loads(line))])
+                if len(dialogues) == count:
+                    return dialogues
+    if not dialogues:
+        print(
+            f"warning: no chats in {DIALOGUES}; every conversation repeats the same ten lines",
+            file=sys.stderr,
+        )
+        return [LINES] * count
+    return [dialogues[i % len(dialogues)] for i in range(count)]
 
-    async def one() -> None:
-        http = RawHttp(port, {})
-        for _ in range(requests_each):
-            started = time.perf_counter()
-            status, _ = await http.request("GET", "/health")
-            assert status == 200
-            latencies.append(time.perf_counter() - started)
-        await http.close()
 
-    started = time.perf_counter()
-    await asyncio.gather(*(one() for _ in range(clients)))
-    return latencies, time.perf_counter() - started
+@dataclass
+class Live:
+    """One simulated conversation: its HTTP connection, its agent stream, its chat and how far it has got."""
+
+    http: RawHttp
+    conversation_id: str
+    stream: websockets.ClientConnection
+    lines: list[tuple[str, str]]
+    next_turn: int = 0
+
+    async def turn(self, figures: Figures) -> None:
+        speaker, text = self.lines[self.next_turn % len(self.lines)]
+        body = {"id": str(self.next_turn), "speaker": speaker, "text": text}
+        self.next_turn += 1
+        started = time.perf_counter()
+        status, answer = await self.http.request(
+            "POST", f"/v1/conversations/{self.conversation_id}/turns", body
+        )
+        assert status == 200, answer
+        figures.add("http", time.perf_counter() - started)
+        while json.loads(await self.stream.recv())["type"] != "turn":
+            pass
+        figures.add("event", time.perf_counter() - started)
+        figures.count += 1
+
+    async def health(self, figures: Figures) -> None:
+        """The trivial endpoint, on this conversation's connection."""
+        started = time.perf_counter()
+        status, _ = await self.http.request("GET", "/health")
+        assert status == 200
+        figures.add("http", time.perf_counter() - started)
+        figures.count += 1
 
 
-async def live(port: int, ws_base: str, key: str, conversations: int, turns: int) -> dict[str, object]:
+async def open_conversations(port: int, ws_base: str, key: str, count: int) -> list[Live]:
     headers = {"Authorization": f"Bearer {key}"}
-    http_latency: list[float] = []
-    event_latency: list[float] = []
-    clients = [RawHttp(port, headers) for _ in range(conversations)]
-    ids = []
-    for client in clients:
-        status, body = await client.request("POST", "/v1/conversations")
+    opened = []
+    for lines in load_dialogues(count):
+        http = RawHttp(port, headers)
+        status, body = await http.request("POST", "/v1/conversations")
         assert status == 201, body
-        ids.append(json.loads(body)["id"])
-    streams = []
-    for cid in ids:
-        ws = await websockets.connect(
+        cid = json.loads(body)["id"]
+        stream = await websockets.connect(
             f"{ws_base}/v1/conversations/{cid}/stream",
             additional_headers=headers,
             max_queue=None,
             ping_interval=None,
         )
-        while json.loads(await ws.recv())["type"] != "ready":
+        while json.loads(await stream.recv())["type"] != "ready":
             pass
-        streams.append(ws)
+        opened.append(Live(http, cid, stream, lines))
+    return opened
 
-    async def converse(client: RawHttp, cid: str, ws: websockets.ClientConnection) -> None:
-        for i in range(turns):
-            speaker, text = LINES[i % len(LINES)]
-            started = time.perf_counter()
-            status, body = await client.request(
-                "POST", f"/v1/conversations/{cid}/turns", {"id": str(i), "speaker": speaker, "text": text}
-            )
-            assert status == 200, body
-            http_latency.append(time.perf_counter() - started)
-            while json.loads(await ws.recv())["type"] != "turn":
-                pass
-            event_latency.append(time.perf_counter() - started)
+
+Step = Callable[[Figures], Awaitable[None]]
+
+
+async def paced(steps: list[Step], rounds: int, think: float) -> Figures:
+    """Each client takes ``rounds`` steps, each a think time after its previous one finished."""
+    figures = Figures()
+
+    async def client(step: Step) -> None:
+        await asyncio.sleep(random.uniform(0, think))  # arrivals spread out from the start
+        for _ in range(rounds):
+            await step(figures)
+            await asyncio.sleep(random.uniform(0.5 * think, 1.5 * think))
 
     started = time.perf_counter()
-    await asyncio.gather(*(converse(c, cid, ws) for c, cid, ws in zip(clients, ids, streams, strict=True)))
-    elapsed = time.perf_counter() - started
-    for ws, client in zip(streams, clients, strict=True):
-        await ws.close()
-        await client.close()
-    return {"http": http_latency, "event": event_latency, "elapsed": elapsed}
+    await asyncio.gather(*(client(step) for step in steps))
+    figures.elapsed = time.perf_counter() - started
+    return figures
+
+
+async def saturated(steps: list[Step], rounds: int) -> Figures:
+    """Each client takes ``rounds`` steps back to back."""
+    figures = Figures()
+
+    async def client(step: Step) -> None:
+        for _ in range(rounds):
+            await step(figures)
+
+    started = time.perf_counter()
+    await asyncio.gather(*(client(step) for step in steps))
+    figures.elapsed = time.perf_counter() - started
+    return figures
+
+
+@dataclass
+class Run:
+    live_turns: Figures
+    live_trivial: Figures
+    saturated_turns: Figures
+    saturated_trivial: Figures
+    idle_rss: float
+    peak_rss: float
+    client_cpu: float
+
+
+async def measure(args: argparse.Namespace, port: int, key: str, rss: RssSampler) -> Run:
+    """Turns first, then the trivial endpoint on the same connections, against a server holding the same state."""
+    conversations = await open_conversations(port, f"ws://127.0.0.1:{port}", key, args.conversations)
+    await asyncio.sleep(1.0)
+    idle_rss = server_rss_mb(rss.pid)
+    busy = conversations[: min(args.saturate, args.conversations)]
+    live_turns = await paced([c.turn for c in conversations], args.turns, args.think)
+    cpu_began = _cpu_seconds()
+    saturated_turns = await saturated([c.turn for c in busy], args.saturate_turns)
+    client_cpu = (_cpu_seconds() - cpu_began) / saturated_turns.elapsed
+    peak_rss = rss.peak
+    live_trivial = await paced([c.health for c in conversations], args.turns, args.think)
+    saturated_trivial = await saturated([c.health for c in busy], args.saturate_turns)
+    for conversation in conversations:
+        await conversation.stream.close()
+        await conversation.http.close()
+    return Run(live_turns, live_trivial, saturated_turns, saturated_trivial, idle_rss, peak_rss, client_cpu)
+
+
+def _cpu_seconds() -> float:
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    return usage.ru_utime + usage.ru_stime
+
+
+def report(args: argparse.Namespace, database_url: str, run: Run) -> None:
+    print(
+        f"calmline server benchmark: {args.conversations} live conversations, {args.workers} worker(s), "
+        f"{database_url.split(':')[0]}, {os.cpu_count()} CPUs shared with the load generator (which used "
+        f"{run.client_cpu:.2f} of a CPU while saturating)"
+    )
+    header = f"{'':38}{'p50 ms':>9}{'p95 ms':>9}{'p99 ms':>9}{'per s':>9}"
+    print(
+        f"\nat a live load: each conversation posts its next turn {args.think:g} s (0.5-1.5x) after the last "
+        f"one's answer, {args.turns} turns each"
+    )
+    print(header)
+    _row("trivial GET /health", run.live_trivial.latencies["http"], run.live_trivial.rate)
+    _row("turn -> HTTP response (guidance)", run.live_turns.latencies["http"], run.live_turns.rate)
+    _row("turn -> agent stream event", run.live_turns.latencies["event"], run.live_turns.rate)
+    busy = min(args.saturate, args.conversations)
+    print(f"\nsaturated: {busy} conversations post back to back, {args.saturate_turns} turns each")
+    print(header)
+    _row("trivial GET /health", run.saturated_trivial.latencies["http"], run.saturated_trivial.rate)
+    _row("turn -> HTTP response (guidance)", run.saturated_turns.latencies["http"], run.saturated_turns.rate)
+    _row("turn -> agent stream event", run.saturated_turns.latencies["event"], run.saturated_turns.rate)
+    live = percentiles(run.live_turns.latencies["event"])
+    live_trivial = percentiles(run.live_trivial.latencies["http"])
+    print(
+        f"\nturn vs trivial: p95 at the live load x{live['p95'] / live_trivial['p95']:.1f}, "
+        f"saturated throughput x{run.saturated_turns.rate / run.saturated_trivial.rate:.2f}"
+    )
+    print(
+        f"targets: p95 turn -> guidance at {args.conversations} live conversations {live['p95']:.1f} ms (<= 50); "
+        f"saturated {run.saturated_turns.rate:.0f} turns/s (>= 1,500); server RSS idle with models loaded "
+        f"{run.idle_rss:.0f} MB, peak {run.peak_rss:.0f} MB (<= 300)"
+    )
+
+
+def _row(name: str, samples: list[float], rate: float) -> None:
+    p = percentiles(samples)
+    print(f"{name:38}{p['p50']:9.2f}{p['p95']:9.2f}{p['p99']:9.2f}{rate:9.0f}")
 
 
 def main() -> None:
@@ -222,7 +380,12 @@ def main() -> None:
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
     parser.add_argument("--conversations", type=int, default=1000)
-    parser.add_argument("--turns", type=int, default=10, help="turns per conversation")
+    parser.add_argument(
+        "--think", type=float, default=5.0, help="mean seconds between a turn's answer and the next"
+    )
+    parser.add_argument("--turns", type=int, default=6, help="turns per conversation at the live load")
+    parser.add_argument("--saturate", type=int, default=200, help="conversations posting back to back")
+    parser.add_argument("--saturate-turns", type=int, default=5, help="turns each when saturated")
     parser.add_argument("--database-url", default=None, help="default: SQLite in a temporary folder")
     parser.add_argument("--workers", type=int, default=1)
     parser.add_argument("--port", type=int, default=8799)
@@ -234,34 +397,13 @@ def main() -> None:
         server = start_server(home, database_url, args.workers, args.port)
         sampler = RssSampler(server.pid)
         sampler.start()
-        ws_base = f"ws://127.0.0.1:{args.port}"
         try:
-            clients = min(args.conversations, 200)
-            baseline, baseline_elapsed = asyncio.run(trivial(args.port, clients, 20))
-            result = asyncio.run(live(args.port, ws_base, key, args.conversations, args.turns))
+            run = asyncio.run(measure(args, args.port, key, sampler))
         finally:
             sampler.running = False
             server.terminate()
             server.wait(timeout=30)
-    total = args.conversations * args.turns
-    trivial_p = percentiles(baseline)
-    http_p = percentiles(result["http"])  # type: ignore[arg-type]
-    event_p = percentiles(result["event"])  # type: ignore[arg-type]
-    print(
-        f"calmline server benchmark: {args.conversations} live conversations x {args.turns} turns, "
-        f"{args.workers} worker(s), {database_url.split(':')[0]}, {os.cpu_count()} CPUs"
-    )
-    print(f"{'':34}{'p50 ms':>9}{'p95 ms':>9}{'p99 ms':>9}{'per s':>10}")
-    print(
-        f"{'trivial GET /health':34}{trivial_p['p50']:9.2f}{trivial_p['p95']:9.2f}{trivial_p['p99']:9.2f}"
-        f"{len(baseline) / baseline_elapsed:10.0f}"
-    )
-    for name, p in (("turn -> HTTP response (guidance)", http_p), ("turn -> agent stream event", event_p)):
-        print(f"{name:34}{p['p50']:9.2f}{p['p95']:9.2f}{p['p99']:9.2f}{total / result['elapsed']:10.0f}")  # type: ignore[operator]
-    print(
-        f"ratio turn/trivial at p50: x{http_p['p50'] / trivial_p['p50']:.1f}; "
-        f"sustained {total / result['elapsed']:.0f} turns/s; server peak RSS {sampler.peak:.0f} MB"
-    )  # type: ignore[operator]
+    report(args, database_url, run)
 
 
 if __name__ == "__main__":

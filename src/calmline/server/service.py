@@ -1,18 +1,20 @@
-"""Live conversations: each turn through the engine, stored with its events in one transaction, then published."""
+"""Live conversations: each turn through the engine, stored with its events by a group commit, then published."""
 
 from __future__ import annotations
 
 import threading
+import time
 import uuid
+import zlib
 from collections import OrderedDict
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
 import yaml
-from sqlalchemy import delete, func, select
+from sqlalchemy import delete, func, insert, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session as DbSession
 
@@ -20,21 +22,40 @@ from calmline.coach import coach_session
 from calmline.engine.pipeline import Engine, Session
 from calmline.engine.redact import REDACTION_KINDS, redact, redact_json
 from calmline.errors import CalmlineError, InputError
-from calmline.model import Conversation, Role, Turn, TurnAnalysis
+from calmline.model import Conversation, Role, Turn
 from calmline.playbook import Playbook, load_playbook_text
 from calmline.records.record import build_record
+from calmline.server.turns import CONVERSATIONS, Message, board_entry, store_turns, turn_write
 from calmline.storage.audit import audit
 from calmline.storage.commitments import store_commitments
-from calmline.storage.database import transaction
+from calmline.storage.database import GroupCommit, reading, store_each, transaction
 from calmline.storage.events import append_event, conversation_stream, open_stream, tenant_stream
 from calmline.storage.tables import AlertRow, ConversationRow, Tenant, TurnRow, utcnow
 from calmline.storage.webhooks import enqueue
 
-Message = dict[str, Any]
 Publish = Callable[[str, Message], None]
 
-RISK_STEP = 0.02  # the board is told of risk moves at least this large (and of every alert)
-MOOD_STEP = 0.25
+TENANT_CACHE_SECONDS = 5.0  # a playbook or settings change made through another worker applies within this
+LOCK_STRIPES = 4096  # per-conversation locks, hashed into a fixed set so they never need cleaning up
+STALE_RETRIES = 3
+
+_OPEN_CONVERSATION = insert(CONVERSATIONS)  # built once: conversations open often
+_BOARD_FIELDS = (
+    "id",
+    "tenant_id",
+    "status",
+    "channel",
+    "customer_name",
+    "agent_name",
+    "team",
+    "meta",
+    "escalation_risk",
+    "mood",
+    "turn_count",
+    "created_at",
+    "updated_at",
+    "closed_at",
+)
 
 
 class NotFoundError(CalmlineError):
@@ -54,174 +75,193 @@ class Actor:
     role: str
 
 
+@dataclass(frozen=True)
+class _TenantView:
+    """What a turn needs of its tenant, kept briefly so that a turn costs no tenant read."""
+
+    engine: Engine
+    redact: list[str] | None
+    zone: str | None
+    until: float
+
+    def serves(self, session: Session) -> bool:
+        """Whether ``session`` was built with the tenant's current playbook and redaction choice."""
+        return session.engine is self.engine and session.redaction_kinds == self.redact
+
+
+@dataclass
+class _Live:
+    """A live conversation as this worker keeps it between turns, so that a turn needs no read.
+
+    ``row`` is a detached copy of the stored row's board fields, moved along with each turn stored
+    here. Each write checks that the stored row is still where the copy says: another worker may
+    have stored a turn or closed the conversation meanwhile, and then the copy is rebuilt.
+    """
+
+    row: ConversationRow
+    session: Session
+    turn_ids: set[str]
+    counted: int = 0  # turns this entry adds to the cache's budget
+
+
+@dataclass(frozen=True)
+class _Stored:
+    result: Message
+    events: list[Message] = field(default_factory=list)
+
+
 class LiveService:
     """Everything the server does, without HTTP: the routes translate requests into these calls."""
 
-    def __init__(self, database_url: str, publish: Publish, cache_size: int = 5000) -> None:
+    def __init__(self, database_url: str, publish: Publish, cache_turns: int = 20_000) -> None:
         self.database_url = database_url
         self.publish = publish
+        self._turns = GroupCommit(database_url, store_turns, name="turn-writer")
+        self._opens: GroupCommit[Callable[[DbSession], Message], Message] = GroupCommit(
+            database_url, store_each, name="conversation-writer"
+        )
         self._engines: dict[tuple[str, int], Engine] = {}
-        self._sessions: OrderedDict[str, Session] = OrderedDict()
-        self._locks: dict[str, threading.Lock] = {}
+        self._tenants: dict[str, _TenantView] = {}
+        self._live: OrderedDict[str, _Live] = OrderedDict()
+        self._locks = [threading.Lock() for _ in range(LOCK_STRIPES)]
         self._guard = threading.Lock()
-        self._cache_size = cache_size
+        # One turn analysed at a time in this process. The engine is pure Python: threads sharing it add no
+        # throughput, only make every turn in progress finish late together (first come, first served
+        # answers the same turns sooner on average), and each one more thread wanting the interpreter
+        # lock makes the writer, whose every SQLite call lets go of that lock, wait longer to win it back.
+        self._analysing = threading.Lock()
+        self._cache_turns = cache_turns
+        self._held_turns = 0
+
+    def warm_up(self) -> None:
+        """Build the default engine and analyse one turn, so the first caller does not wait for it."""
+        Engine.default().session().add(
+            Turn(speaker="warm-up", role=Role.customer, text="Hello, I was charged twice for my order.")
+        )
 
     # --- conversations --------------------------------------------------------------------
 
     def create_conversation(self, actor: Actor, fields: dict[str, Any]) -> Message:
-        conversation_id = str(uuid.uuid4())
-        with transaction(self.database_url) as db:
-            row = ConversationRow(
-                id=conversation_id,
-                tenant_id=actor.tenant_id,
-                channel=fields.get("channel") or "chat",
-                customer_name=fields.get("customer_name"),
-                agent_name=fields.get("agent_name"),
-                team=fields.get("team"),
-                meta=redact_json(fields.get("metadata") or {}),
+        view = self._tenant_view(actor.tenant_id)
+        now = utcnow()
+        row = ConversationRow(
+            id=str(uuid.uuid4()),
+            tenant_id=actor.tenant_id,
+            status="active",
+            channel=fields.get("channel") or "chat",
+            customer_name=fields.get("customer_name"),
+            agent_name=fields.get("agent_name"),
+            team=fields.get("team"),
+            meta=redact_json(fields.get("metadata") or {}),
+            escalation_risk=0.0,
+            mood=0.0,
+            turn_count=0,
+            created_at=now,
+            updated_at=now,
+            closed_at=None,
+        )
+        values = {name: getattr(row, name) for name in _BOARD_FIELDS if name != "meta"}
+        values["metadata"] = row.meta
+        entry = board_entry(row)
+
+        def store(db: DbSession) -> Message:
+            db.connection().execute(_OPEN_CONVERSATION, values)
+            open_stream(db, conversation_stream(row.id))
+            return append_event(
+                db, actor.tenant_id, tenant_stream(actor.tenant_id), "conversation.opened", entry
             )
-            db.add(row)
-            db.flush()
-            open_stream(db, conversation_stream(conversation_id))
-            event = append_event(
-                db, actor.tenant_id, tenant_stream(actor.tenant_id), "conversation.opened", board_entry(row)
-            )
+
+        event = self._opens.run(store)
+        self._remember(_Live(row, view.engine.session(_conversation_info(row, view, []), view.redact), set()))
         self.publish(actor.tenant_id, event)
-        return {"id": conversation_id}
+        return {"id": row.id}
 
     def add_turn(self, actor: Actor, conversation_id: str, turn_id: str, speaker: str, text: str) -> Message:
         with self._lock(conversation_id):
-            replay = self._replay(actor, conversation_id, turn_id, speaker, text)
+            stored = self._add_cached_turn(actor, conversation_id, turn_id, speaker, text)
+            for _ in range(STALE_RETRIES):
+                if stored is not None:
+                    break
+                # Not cached here, a replay, or another worker moved the conversation on: read it as stored.
+                stored = self._add_read_turn(actor, conversation_id, turn_id, speaker, text)
+        if stored is None:
+            raise ConflictError("the conversation kept changing while this turn was stored; send it again")
+        for event in stored.events:
+            self.publish(actor.tenant_id, event)
+        return stored.result
+
+    def _add_cached_turn(
+        self, actor: Actor, conversation_id: str, turn_id: str, speaker: str, text: str
+    ) -> _Stored | None:
+        """The turn stored with no read at all, when this worker's copy of the conversation serves."""
+        live = self._cached(actor, conversation_id)
+        if live is None or turn_id in live.turn_ids or live.row.status != "active":
+            return None
+        return self._store_turn(live, turn_id, speaker, text)
+
+    def _add_read_turn(
+        self, actor: Actor, conversation_id: str, turn_id: str, speaker: str, text: str
+    ) -> _Stored | None:
+        with reading(self.database_url) as db:
+            replay = self._replay(db, actor, conversation_id, turn_id, speaker, text)
             if replay is not None:
-                return replay
-            try:
-                return self._add_turn(actor, conversation_id, turn_id, speaker, text)
-            except IntegrityError:
-                # Another worker wrote this conversation meanwhile: our cached session is stale.
-                self._forget(conversation_id)
-                replay = self._replay(actor, conversation_id, turn_id, speaker, text)
-                if replay is not None:
-                    return replay
-                return self._add_turn(actor, conversation_id, turn_id, speaker, text)
+                return _Stored(replay)
+            live = self._fresh(db, actor, conversation_id)
+        return self._store_turn(live, turn_id, speaker, text)
 
     def _replay(
-        self, actor: Actor, conversation_id: str, turn_id: str, speaker: str, text: str
+        self, db: DbSession, actor: Actor, conversation_id: str, turn_id: str, speaker: str, text: str
     ) -> Message | None:
-        with transaction(self.database_url) as db:
-            conversation = self._conversation(db, actor, conversation_id)
-            stored = db.scalar(
-                select(TurnRow).where(
-                    TurnRow.conversation_id == conversation_id, TurnRow.client_id == turn_id
-                )
-            )
-            if stored is None:
-                if conversation.status != "active":
-                    raise ConflictError("the conversation is closed; it takes no more turns")
-                return None
-            if stored.speaker != speaker or stored.text != self._redact_like(db, actor, stored, text):
-                raise ConflictError(f"turn id {turn_id!r} was already used for a different turn")
-            return stored.result
+        conversation = self._conversation(db, actor, conversation_id)
+        stored = db.scalar(
+            select(TurnRow).where(TurnRow.conversation_id == conversation_id, TurnRow.client_id == turn_id)
+        )
+        if stored is None:
+            if conversation.status != "active":
+                raise ConflictError("the conversation is closed; it takes no more turns")
+            return None
+        if stored.speaker != speaker or stored.text != self._redact_like(db, actor, stored, text):
+            raise ConflictError(f"turn id {turn_id!r} was already used for a different turn")
+        return stored.result
 
-    def _add_turn(self, actor: Actor, conversation_id: str, turn_id: str, speaker: str, text: str) -> Message:
+    def _store_turn(self, live: _Live, turn_id: str, speaker: str, text: str) -> _Stored | None:
+        """Analyse and store the turn; None when the stored conversation moved on (the copy is dropped)."""
+        row = live.row
+        now = utcnow()
         try:
-            with transaction(self.database_url) as db:
-                conversation = self._conversation(db, actor, conversation_id)
-                session = self._session(db, conversation)
-                turn = Turn(id=turn_id, speaker=speaker, role=Role(speaker), text=text, timestamp=utcnow())
-                stored = self._store_turn(db, conversation, turn_id, session.add(turn))
+            with self._analysing:
+                analysis = live.session.add(
+                    Turn(id=turn_id, speaker=speaker, role=Role(speaker), text=text, timestamp=now)
+                )
+                write = turn_write(row, turn_id, analysis, now)
+            events = self._turns.run(write)
+        except IntegrityError:
+            events = None  # the turn's id or index was stored meanwhile: read it back as stored
         except BaseException:
             # The session took the turn but the database did not: the next call rebuilds it.
-            self._forget(conversation_id)
+            self._forget(row.id)
             raise
-        for event in stored["events"]:
-            self.publish(actor.tenant_id, event)
-        return stored["result"]
-
-    def _store_turn(
-        self, db: DbSession, conversation: ConversationRow, turn_id: str, analysis: TurnAnalysis
-    ) -> Message:
-        alerts = []
-        for alert in analysis.alerts:
-            row = AlertRow(
-                id=str(uuid.uuid4()),
-                tenant_id=conversation.tenant_id,
-                conversation_id=conversation.id,
-                turn_seq=analysis.index,
-                kind=alert.kind.value,
-                severity=alert.severity.value,
-                alert=alert.model_dump(mode="json"),
-            )
-            db.add(row)
-            alerts.append({"id": row.id, **row.alert})
-        result = {
-            "turn": {
-                "id": turn_id,
-                "index": analysis.index,
-                "speaker": analysis.role.value,
-                "text": analysis.text,
-            },
-            "state": analysis.state.model_dump(mode="json"),
-            "guidance": [g.model_dump(mode="json") for g in analysis.guidance],
-            "alerts": alerts,
-            "signals": [s.model_dump(mode="json") for s in analysis.signals],
-        }
-        db.add(
-            TurnRow(
-                conversation_id=conversation.id,
-                seq=analysis.index,
-                client_id=turn_id,
-                speaker=analysis.role.value,
-                text=analysis.text,
-                result=result,
-            )
-        )
-        moved = self._update_conversation(conversation, analysis)
-        events = [
-            append_event(db, conversation.tenant_id, conversation_stream(conversation.id), "turn", result)
-        ]
-        board = tenant_stream(conversation.tenant_id)
-        for alert in alerts:
-            payload = {"conversation_id": conversation.id, "alert": alert}
-            events.append(append_event(db, conversation.tenant_id, board, "alert", payload))
-            enqueue(db, conversation.tenant_id, "alert", alert["id"], payload)
-        if moved or alerts:
-            events.append(
-                append_event(
-                    db, conversation.tenant_id, board, "conversation.updated", board_entry(conversation)
-                )
-            )
-        db.flush()
-        return {"result": result, "events": events}
-
-    @staticmethod
-    def _update_conversation(conversation: ConversationRow, analysis: TurnAnalysis) -> bool:
-        state = analysis.state
-        moved = (
-            abs(state.escalation_risk - conversation.escalation_risk) >= RISK_STEP
-            or abs(state.mood - conversation.mood) >= MOOD_STEP
-        )
-        conversation.turn_count = analysis.index + 1
-        conversation.escalation_risk = state.escalation_risk
-        conversation.mood = state.mood
-        conversation.state = state.model_dump(mode="json")
-        conversation.updated_at = utcnow()
-        return moved
+        if events is None:
+            self._forget(row.id)
+            return None
+        live.turn_ids.add(turn_id)
+        self._count_turn(live)
+        return _Stored(write.result, events)
 
     def coach(self, actor: Actor, conversation_id: str, draft: str) -> Message:
-        with self._lock(conversation_id), transaction(self.database_url) as db:
-            conversation = self._conversation(db, actor, conversation_id)
-            session = self._session(db, conversation)
+        with self._lock(conversation_id), reading(self.database_url) as db:
+            session = self._fresh(db, actor, conversation_id).session
             previous = session.history[-1].text if session.history else None
-            clean = self._redact(db, actor, draft, previous)
+            clean = redact(draft, kinds=session.redaction_kinds, context=previous)[0]
             return coach_session(clean, session).model_dump(mode="json")
 
     def check_conversation(self, actor: Actor, conversation_id: str) -> None:
         """Raise NotFoundError unless the conversation is the actor's tenant's."""
-        with transaction(self.database_url) as db:
+        with reading(self.database_url) as db:
             self._conversation(db, actor, conversation_id)
 
     def get_conversation(self, actor: Actor, conversation_id: str) -> Message:
-        with transaction(self.database_url) as db:
+        with reading(self.database_url) as db:
             conversation = self._conversation(db, actor, conversation_id)
             turns = db.scalars(
                 select(TurnRow).where(TurnRow.conversation_id == conversation_id).order_by(TurnRow.seq)
@@ -246,8 +286,8 @@ class LiveService:
                 conversation = self._conversation(db, actor, conversation_id)
                 if conversation.status != "active":
                     return conversation.record or {}
-                session = self._session(db, conversation)
-                tenant = _tenant(db, actor)
+                session = self._fresh(db, actor, conversation_id).session
+                tenant = _tenant(db, actor)  # read now: the record is written in the tenant's zone
                 result = build_record(
                     session.result(), session.engine.playbook, tenant.settings.get("timezone")
                 )
@@ -283,7 +323,7 @@ class LiveService:
         """The agent asks for a supervisor: the hand-off note as things stand, sent to the board."""
         with self._lock(conversation_id), transaction(self.database_url) as db:
             conversation = self._conversation(db, actor, conversation_id)
-            session = self._session(db, conversation)
+            session = self._fresh(db, actor, conversation_id).session
             zone = _tenant(db, actor).settings.get("timezone")
             note = build_record(session.result(), session.engine.playbook, zone).handoff_note
             payload = {**board_entry(conversation), "note": note}
@@ -296,7 +336,7 @@ class LiveService:
     def board(
         self, actor: Actor, status: str = "active", closed_before: datetime | None = None, limit: int = 200
     ) -> list[Message]:
-        with transaction(self.database_url) as db:
+        with reading(self.database_url) as db:
             query = select(ConversationRow).where(
                 ConversationRow.tenant_id == actor.tenant_id, ConversationRow.status == status
             )
@@ -378,7 +418,7 @@ class LiveService:
     # --- playbook ---------------------------------------------------------------------------
 
     def playbook(self, actor: Actor) -> Message:
-        with transaction(self.database_url) as db:
+        with reading(self.database_url) as db:
             tenant = _tenant(db, actor)
             return {
                 "version": tenant.playbook_version,
@@ -396,12 +436,13 @@ class LiveService:
             tenant.playbook_version += 1
             audit(db, actor.tenant_id, actor.key_id, "playbook.update", f"v{tenant.playbook_version}")
             version = tenant.playbook_version
+        self._forget_tenant(actor.tenant_id)  # this worker's next turn takes the new playbook
         return {"version": version}
 
     # --- tenant settings --------------------------------------------------------------------
 
     def settings(self, actor: Actor) -> Message:
-        with transaction(self.database_url) as db:
+        with reading(self.database_url) as db:
             settings = _tenant(db, actor).settings
             return {
                 "redact": settings.get("redact") or list(REDACTION_KINDS),
@@ -413,9 +454,9 @@ class LiveService:
             tenant = _tenant(db, actor)
             tenant.settings = {**tenant.settings, **changes}
             audit(db, actor.tenant_id, actor.key_id, "settings.update", "", **changes)
-        with self._guard:
-            # Sessions carry their tenant's redaction choice: rebuild each on its next turn (rare; cheap).
-            self._sessions.clear()
+        # Sessions carry their tenant's redaction choice: each is rebuilt on its next turn here (other
+        # workers see the change within TENANT_CACHE_SECONDS).
+        self._forget_tenant(actor.tenant_id)
         return self.settings(actor)
 
     # --- internals --------------------------------------------------------------------------
@@ -426,9 +467,6 @@ class LiveService:
             raise NotFoundError("no such conversation")
         return row
 
-    def _redact(self, db: DbSession, actor: Actor, text: str, context: str | None) -> str:
-        return redact(text, kinds=_tenant(db, actor).settings.get("redact"), context=context)[0]
-
     def _redact_like(self, db: DbSession, actor: Actor, stored: TurnRow, text: str) -> str:
         """``text`` redacted as the stored turn was (with the turn before it as context)."""
         previous = db.scalar(
@@ -436,7 +474,8 @@ class LiveService:
                 TurnRow.conversation_id == stored.conversation_id, TurnRow.seq == stored.seq - 1
             )
         )
-        return self._redact(db, actor, text, previous)
+        kinds = _tenant(db, actor).settings.get("redact")
+        return redact(text, kinds=kinds, context=previous)[0]
 
     def playbook_of(self, tenant: Tenant) -> Playbook:
         return self._engine(tenant).playbook
@@ -449,52 +488,119 @@ class LiveService:
             self._engines[key] = Engine(load_playbook_text(tenant.playbook_yaml, "playbook"))
         return self._engines[key]
 
-    def _session(self, db: DbSession, conversation: ConversationRow) -> Session:
-        """The conversation's engine session, rebuilt from stored turns when this worker's copy is stale."""
+    def _tenant_view(self, tenant_id: str, db: DbSession | None = None) -> _TenantView:
         with self._guard:
-            session = self._sessions.get(conversation.id)
-        tenant = db.get(Tenant, conversation.tenant_id)
-        assert tenant is not None
-        engine = self._engine(tenant)
-        if session is None or len(session.history) != conversation.turn_count or session.engine is not engine:
-            session = self._rebuild(db, conversation, engine, tenant)
-        with self._guard:
-            self._sessions[conversation.id] = session
-            self._sessions.move_to_end(conversation.id)
-            while len(self._sessions) > self._cache_size:
-                evicted, _ = self._sessions.popitem(last=False)
-                self._locks.pop(evicted, None)
-        return session
-
-    def _rebuild(
-        self, db: DbSession, conversation: ConversationRow, engine: Engine, tenant: Tenant
-    ) -> Session:
-        rows = db.scalars(
-            select(TurnRow).where(TurnRow.conversation_id == conversation.id).order_by(TurnRow.seq)
+            view = self._tenants.get(tenant_id)
+        if view is not None and view.until > time.monotonic():
+            return view
+        if db is None:
+            with reading(self.database_url) as fresh:
+                return self._tenant_view(tenant_id, fresh)
+        tenant = db.get(Tenant, tenant_id)
+        if tenant is None:
+            raise NotFoundError("no such tenant")
+        settings = tenant.settings
+        view = _TenantView(
+            self._engine(tenant),
+            settings.get("redact"),
+            settings.get("timezone"),
+            time.monotonic() + TENANT_CACHE_SECONDS,
         )
-        zone = ZoneInfo(tenant.settings.get("timezone") or "UTC")
+        with self._guard:
+            self._tenants[tenant_id] = view
+        return view
+
+    def _cached(self, actor: Actor, conversation_id: str) -> _Live | None:
+        """This worker's copy of the conversation, if it has one that still serves the tenant's settings."""
+        with self._guard:
+            live = self._live.get(conversation_id)
+            if live is not None:
+                self._live.move_to_end(conversation_id)
+        if live is None or live.row.tenant_id != actor.tenant_id:
+            return None
+        return live if self._tenant_view(actor.tenant_id).serves(live.session) else None
+
+    def _fresh(self, db: DbSession, actor: Actor, conversation_id: str) -> _Live:
+        """The conversation as stored, with this worker's copy when it matches, else one rebuilt from ``db``."""
+        row = self._conversation(db, actor, conversation_id)
+        view = self._tenant_view(actor.tenant_id, db)
+        live = self._cached(actor, conversation_id)
+        if live is not None and len(live.session.history) == row.turn_count and view.serves(live.session):
+            live.row = _board_copy(row)
+            return live
+        rows = db.execute(
+            select(TurnRow.client_id, TurnRow.speaker, TurnRow.text, TurnRow.created_at)
+            .where(TurnRow.conversation_id == conversation_id)
+            .order_by(TurnRow.seq)
+        ).all()
         turns = [
             Turn(id=r.client_id, speaker=r.speaker, role=Role(r.speaker), text=r.text, timestamp=r.created_at)
             for r in rows
         ]
-        info = Conversation(
-            id=conversation.id,
-            channel=conversation.channel,
-            started_at=conversation.created_at.astimezone(zone),
-            customer_name=conversation.customer_name,
-            agent_name=conversation.agent_name,
-            metadata={**conversation.meta, **({"team": conversation.team} if conversation.team else {})},
-            turns=turns,
-        )
-        return engine.session(info, tenant.settings.get("redact"))
+        session = view.engine.session(_conversation_info(row, view, turns), view.redact)
+        live = _Live(_board_copy(row), session, {r.client_id for r in rows})
+        self._remember(live)
+        return live
+
+    def _remember(self, live: _Live) -> None:
+        """Keep ``live``, dropping the least recently used copies past the budget of cached turns."""
+        with self._guard:
+            previous = self._live.pop(live.row.id, None)
+            if previous is not None:
+                self._held_turns -= previous.counted
+            live.counted = (
+                len(live.session.history) + 1
+            )  # + 1: a conversation costs something before its turns
+            self._held_turns += live.counted
+            self._live[live.row.id] = live
+            self._evict()
+
+    def _count_turn(self, live: _Live) -> None:
+        with self._guard:
+            if self._live.get(live.row.id) is live:
+                live.counted += 1
+                self._held_turns += 1
+                self._evict()
+
+    def _evict(self) -> None:
+        # The budget is in turns: a session's memory grows with its history, not with the conversation count.
+        while self._held_turns > self._cache_turns and len(self._live) > 1:
+            _, evicted = self._live.popitem(last=False)
+            self._held_turns -= evicted.counted
 
     def _lock(self, conversation_id: str) -> threading.Lock:
-        with self._guard:
-            return self._locks.setdefault(conversation_id, threading.Lock())
+        return self._locks[zlib.crc32(conversation_id.encode()) % LOCK_STRIPES]
 
     def _forget(self, conversation_id: str) -> None:
         with self._guard:
-            self._sessions.pop(conversation_id, None)
+            live = self._live.pop(conversation_id, None)
+            if live is not None:
+                self._held_turns -= live.counted
+
+    def _forget_tenant(self, tenant_id: str) -> None:
+        with self._guard:
+            self._tenants.pop(tenant_id, None)
+            stale = [cid for cid, live in self._live.items() if live.row.tenant_id == tenant_id]
+        for conversation_id in stale:
+            self._forget(conversation_id)
+
+
+def _board_copy(row: ConversationRow) -> ConversationRow:
+    """A detached copy of the fields the board and the turn's write need (not the state or the record)."""
+    return ConversationRow(**{name: getattr(row, name) for name in _BOARD_FIELDS})
+
+
+def _conversation_info(row: ConversationRow, view: _TenantView, turns: list[Turn]) -> Conversation:
+    zone = ZoneInfo(view.zone or "UTC")
+    return Conversation(
+        id=row.id,
+        channel=row.channel,
+        started_at=row.created_at.astimezone(zone),
+        customer_name=row.customer_name,
+        agent_name=row.agent_name,
+        metadata={**row.meta, **({"team": row.team} if row.team else {})},
+        turns=turns,
+    )
 
 
 def _tenant(db: DbSession, actor: Actor) -> Tenant:
@@ -502,23 +608,6 @@ def _tenant(db: DbSession, actor: Actor) -> Tenant:
     if tenant is None:
         raise NotFoundError("no such tenant")
     return tenant
-
-
-def board_entry(row: ConversationRow) -> Message:
-    return {
-        "id": row.id,
-        "status": row.status,
-        "channel": row.channel,
-        "customer_name": row.customer_name,
-        "agent_name": row.agent_name,
-        "team": row.team,
-        "escalation_risk": round(row.escalation_risk, 4),
-        "mood": round(row.mood, 3),
-        "turn_count": row.turn_count,
-        "created_at": row.created_at.isoformat(),
-        "updated_at": row.updated_at.isoformat(),
-        "closed_at": row.closed_at.isoformat() if row.closed_at else None,
-    }
 
 
 def _turn_view(row: TurnRow) -> Message:

@@ -27,6 +27,9 @@ class Settings:
     )
     webhook_poll_seconds: float = 1.0
     overdue_poll_seconds: float = field(default_factory=lambda: float(_int("CALMLINE_OVERDUE_POLL", 30)))
+    # Live conversations kept in memory per worker, counted in turns (a session's memory grows with its
+    # history). Past it the least recently active are dropped and rebuilt from storage if they go on.
+    session_cache_turns: int = field(default_factory=lambda: _int("CALMLINE_SESSION_CACHE_TURNS", 20_000))
 
 
 def secret_key() -> bytes:

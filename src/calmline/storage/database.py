@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 import contextlib
+import logging
 import os
+import queue
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from concurrent.futures import Future
 from contextlib import contextmanager
 from functools import cache
 from pathlib import Path
-from typing import Any
+from typing import Any, Generic, TypeVar
 
 from alembic import command
 from alembic.config import Config
@@ -21,6 +24,15 @@ from sqlalchemy.orm import Session, sessionmaker
 from calmline.errors import InputError
 
 DATABASE_URL_ENV = "CALMLINE_DATABASE_URL"
+# Connections per process. Hot writes go through one GroupCommit writer and live conversations are
+# cached, so connections serve cache misses, board reads and stream catch-up: a few are plenty, and
+# each costs memory here (SQLite page cache) and in the server (a PostgreSQL backend).
+POOL_SIZE = 5
+POOL_OVERFLOW = 15
+
+log = logging.getLogger("calmline.storage")
+Item = TypeVar("Item")
+Result = TypeVar("Result")
 
 
 def data_dir() -> Path:
@@ -58,10 +70,15 @@ def connect(url: str | None = None) -> Engine:
     """An engine for ``url`` (one per URL and process), with SQLite made durable."""
     resolved = database_url(url)
     if resolved.startswith("sqlite"):
-        engine = create_engine(resolved, connect_args={"timeout": 30, "check_same_thread": False})
+        engine = create_engine(
+            resolved,
+            connect_args={"timeout": 30, "check_same_thread": False},
+            pool_size=POOL_SIZE,
+            max_overflow=POOL_OVERFLOW,
+        )
         event.listen(engine, "connect", _sqlite_pragmas)
     else:
-        engine = create_engine(resolved, pool_size=10, max_overflow=20, pool_pre_ping=True)
+        engine = create_engine(resolved, pool_size=POOL_SIZE, max_overflow=POOL_OVERFLOW, pool_pre_ping=True)
     return engine
 
 
@@ -86,6 +103,101 @@ def transaction(url: str | None = None) -> Iterator[Session]:
     """A session whose work is committed on success and rolled back on any error."""
     with _writer_lock(url), session_factory(url).begin() as session:
         yield session
+
+
+@contextmanager
+def reading(url: str | None = None) -> Iterator[Session]:
+    """A session for reads: it never queues behind SQLite's writer (WAL readers run beside it) and
+    commits nothing (closing it ends its snapshot)."""
+    with session_factory(url)() as session:
+        yield session
+
+
+class _Job(Generic[Item, Result]):
+    def __init__(self, item: Item) -> None:
+        self.item = item
+        self.future: Future[Result] = Future()
+
+
+class GroupCommit(Generic[Item, Result]):
+    """Writes from many threads stored by one writer, many to a transaction: one commit (one fsync) for all.
+
+    ``store(session, items)`` writes a batch and returns one result per item; it may write them all with
+    one statement per table. A caller's future resolves only once the transaction holding its item has
+    committed, so an answer given after it is as durable as with a transaction of its own; while one
+    batch commits, the next one gathers. A batch that fails is stored again one item per transaction,
+    so a bad item fails alone: ``store`` must touch nothing but the session (it may run twice), and a
+    caller must not queue an item that needs another of its own still-queued items to be stored first.
+    """
+
+    def __init__(
+        self,
+        url: str | None,
+        store: Callable[[Session, list[Item]], list[Result]],
+        max_batch: int = 200,
+        name: str = "group-commit",
+    ) -> None:
+        self.url = url
+        self.store = store
+        self.max_batch = max_batch
+        self.name = name
+        self._queue: queue.SimpleQueue[_Job[Item, Result]] = queue.SimpleQueue()
+        self._thread: threading.Thread | None = None
+        self._starting = threading.Lock()
+
+    def submit(self, item: Item) -> Future[Result]:
+        """Queue ``item``; the future resolves once it is committed (or fails with the error)."""
+        job: _Job[Item, Result] = _Job(item)
+        self._start()
+        self._queue.put(job)
+        return job.future
+
+    def run(self, item: Item) -> Result:
+        """Store ``item`` and return its result once it is committed."""
+        return self.submit(item).result()
+
+    def _start(self) -> None:
+        if self._thread is not None:
+            return
+        with self._starting:
+            if self._thread is None:
+                self._thread = threading.Thread(target=self._write_forever, name=self.name, daemon=True)
+                self._thread.start()
+
+    def _write_forever(self) -> None:
+        while True:
+            batch = [self._queue.get()]
+            while len(batch) < self.max_batch:
+                try:
+                    batch.append(self._queue.get_nowait())
+                except queue.Empty:
+                    break
+            try:
+                self._commit(batch)
+            except BaseException as exc:  # never let the writer die: its callers would wait for ever
+                log.error("group commit failed: %s", type(exc).__name__)
+                for job in batch:
+                    if not job.future.done():
+                        job.future.set_exception(exc)
+
+    def _commit(self, batch: list[_Job[Item, Result]]) -> None:
+        try:
+            with transaction(self.url) as session:
+                results = self.store(session, [job.item for job in batch])
+        except Exception as exc:
+            if len(batch) == 1:
+                batch[0].future.set_exception(exc)
+                return
+            for job in batch:
+                self._commit([job])
+            return
+        for job, result in zip(batch, results, strict=True):
+            job.future.set_result(result)
+
+
+def store_each(session: Session, works: list[Callable[[Session], Result]]) -> list[Result]:
+    """A GroupCommit store for writes given as functions of the session, run one after another."""
+    return [work(session) for work in works]
 
 
 @cache

@@ -2,12 +2,45 @@
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Sequence
+from typing import Any, NamedTuple
 
-from sqlalchemy import select, update
+from sqlalchemy import bindparam, insert, select, update
 from sqlalchemy.orm import Session
 
-from calmline.storage.tables import EventRow, StreamCounter
+from calmline.storage.tables import EventRow, StreamCounter, utcnow
+
+# Appends are on every turn's write path: statements built once, run on the session's connection
+# without the ORM's unit of work (building and flushing them cost more than the engine's analysis).
+_EVENTS = EventRow.__table__
+_COUNTERS = StreamCounter.__table__
+# UPDATE … RETURNING takes the row lock on PostgreSQL (SQLite has one writer), so two workers
+# appending to the same stream get consecutive numbers in commit order.
+_NEXT_SEQ = (
+    update(_COUNTERS)
+    .where(_COUNTERS.c.stream == bindparam("counter"))
+    .values(seq=_COUNTERS.c.seq + 1)
+    .returning(_COUNTERS.c.seq)
+)
+_ADVANCE = (
+    update(_COUNTERS)
+    .where(_COUNTERS.c.stream == bindparam("counter"))
+    .values(seq=_COUNTERS.c.seq + bindparam("by"))
+)
+_READ_COUNTERS = select(_COUNTERS.c.stream, _COUNTERS.c.seq).where(
+    _COUNTERS.c.stream.in_(bindparam("streams", expanding=True))
+)
+_APPEND = insert(_EVENTS)
+
+
+class NewEvent(NamedTuple):
+    """An event to store, its sequence number already taken (see ``reserve``)."""
+
+    tenant_id: str
+    stream: str
+    seq: int
+    type: str
+    data: dict[str, Any]
 
 
 def conversation_stream(conversation_id: str) -> str:
@@ -27,25 +60,47 @@ def append_event(
     session: Session, tenant_id: str, stream: str, type_: str, data: dict[str, Any]
 ) -> dict[str, Any]:
     """Store the next event of ``stream`` in this transaction and return it as sent to clients."""
-    seq = _next_seq(session, stream)
-    row = EventRow(tenant_id=tenant_id, stream=stream, seq=seq, type=type_, data=data)
-    session.add(row)
-    session.flush()
-    return as_message(row)
-
-
-def _next_seq(session: Session, stream: str) -> int:
-    # UPDATE … RETURNING takes the row lock on PostgreSQL (SQLite has one writer), so two workers
-    # appending to the same stream get consecutive numbers in commit order.
-    seq = session.scalar(
-        update(StreamCounter)
-        .where(StreamCounter.stream == stream)
-        .values(seq=StreamCounter.seq + 1)
-        .returning(StreamCounter.seq)
-    )
+    session.flush()  # the stream may have been opened in this transaction and not yet sent
+    seq = session.connection().scalar(_NEXT_SEQ, {"counter": stream})
     if seq is None:
         raise LookupError(f"event stream {stream!r} was never opened")
-    return seq
+    return insert_events(session, [NewEvent(tenant_id, stream, seq, type_, data)])[0]
+
+
+def reserve(session: Session, counts: dict[str, int]) -> dict[str, int]:
+    """Take ``counts[stream]`` consecutive sequence numbers on each stream; returns the first of each.
+
+    For many events at once (a group commit): two statements, however many streams and events.
+    """
+    session.flush()
+    connection = session.connection()
+    streams = sorted(counts)  # one lock order for every writer, so workers never deadlock on PostgreSQL
+    advanced = connection.execute(_ADVANCE, [{"counter": stream, "by": counts[stream]} for stream in streams])
+    if advanced.rowcount != len(streams):
+        raise LookupError("an event stream was never opened")
+    last = dict(connection.execute(_READ_COUNTERS, {"streams": streams}).tuples().all())
+    return {stream: last[stream] - counts[stream] + 1 for stream in streams}
+
+
+def insert_events(session: Session, events: Sequence[NewEvent]) -> list[dict[str, Any]]:
+    """Store ``events`` (one statement) and return them as sent to clients."""
+    at = utcnow()
+    session.connection().execute(
+        _APPEND,
+        [
+            {
+                "tenant_id": e.tenant_id,
+                "stream": e.stream,
+                "seq": e.seq,
+                "type": e.type,
+                "data": e.data,
+                "created_at": at,
+            }
+            for e in events
+        ],
+    )
+    stamp = at.isoformat()
+    return [{"stream": e.stream, "seq": e.seq, "type": e.type, "at": stamp, "data": e.data} for e in events]
 
 
 def events_after(

@@ -21,6 +21,8 @@
   $("trainee-field").hidden = !trainer;
   $("progress-filter-field").hidden = !trainer;
   $("progress-title").textContent = trainer ? "Trainees' progress" : "Your sessions";
+  // Listen before the first await: a choice made while progress still loads must show its description.
+  $("persona").addEventListener("change", describePersona);
   try {
     personas = new Map((await api("GET", "/v1/roleplay/personas")).map((p) => [p.id, p]));
     fillPersonas();
@@ -30,7 +32,6 @@
     Calm.showError(`Training could not load: ${error.message}`);
   }
 
-  $("persona").addEventListener("change", describePersona);
   $("start-form").addEventListener("submit", (event) => { event.preventDefault(); start(); });
   $("reply-form").addEventListener("submit", (event) => { event.preventDefault(); send(); });
   $("reply").addEventListener("keydown", (event) => {
