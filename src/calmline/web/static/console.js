@@ -36,7 +36,10 @@ const Calm = (() => {
   }
 
   async function api(method, path, payload, rawKey) {
-    const headers = { Authorization: `Bearer ${rawKey || key()}` };
+    const signedKey = rawKey || key();
+    // Signed out while the page was still loading: its remaining calls must not go out keyless.
+    if (!signedKey) { toLogin(); throw new ApiError(401, "signed out"); }
+    const headers = { Authorization: `Bearer ${signedKey}` };
     const init = { method, headers };
     if (payload !== undefined) {
       headers["Content-Type"] = "application/json";

@@ -24,6 +24,7 @@
       Calm.showError(`The playbook could not load: ${error.message}`);
       return;
     }
+    for (const part of form.querySelectorAll("fieldset, button")) part.disabled = false;
     if (!editable) {
       for (const field of form.querySelectorAll("input, textarea")) field.readOnly = true;
       document.getElementById("pb-save").hidden = true;

@@ -7,15 +7,17 @@
   if (!identity) return;
   const filters = document.getElementById("filters");
   let followUps = new Map(); // conversation id -> its commitments as the ledger has them now
+  let latest = 0; // the newest refresh: an older one that answers late must not paint over it
 
+  // Listen before the first load: a filter chosen while the page still loads must apply.
+  filters.addEventListener("change", () => refresh().catch((error) => Calm.showError(error.message)));
+  filters.addEventListener("reset", () => setTimeout(() => refresh().catch((error) => Calm.showError(error.message))));
   try {
     await loadOptions();
     await refresh();
   } catch (error) {
     Calm.showError(`Records could not load: ${error.message}`);
   }
-  filters.addEventListener("change", () => refresh().catch((error) => Calm.showError(error.message)));
-  filters.addEventListener("reset", () => setTimeout(() => refresh().catch((error) => Calm.showError(error.message))));
 
   async function loadOptions() {
     const records = await api("GET", "/v1/records?limit=5000");
@@ -44,6 +46,7 @@
   }
 
   async function refresh() {
+    const generation = ++latest;
     const params = query();
     let records = await api("GET", `/v1/records?${params}`);
     if (document.getElementById("f-alert").value === "none") records = records.filter((r) => !(r.alerts || []).length);
@@ -52,6 +55,7 @@
       api("GET", `/v1/scorecards/aggregate?by=agent${since ? `&since=${encodeURIComponent(since)}` : ""}`).catch(() => []),
       api("GET", "/v1/commitments").catch(() => []),
     ]);
+    if (generation !== latest) return;
     followUps = new Map();
     for (const item of ledger) followUps.set(item.conversation_id, [...(followUps.get(item.conversation_id) || []), item]);
     renderTable(records);
