@@ -15,7 +15,7 @@ from calmline.engine.detectors.trained import (
     strength,
     without_apologies,
 )
-from calmline.engine.models import SIGNALS, load_models, load_models_from
+from calmline.engine.models import SIGNALS, ModelError, load_models, load_models_from
 from tests.conftest import agent, context, customer
 
 MODELS = load_models()
@@ -90,6 +90,31 @@ def test_calm_customers_carry_no_negative_signal(text: str) -> None:
 def test_profanity_and_slurs_are_offensive() -> None:
     assert "offensive" in fired("What the fuck is wrong with you people?")
     assert "offensive" in fired("Damn, this printer is a piece of crap.")
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Go back where you came from, you filthy raghead.",
+        "Put me through to someone who isn't a zipperhead.",
+        "I'm not talking to a towelhead, get me someone else.",
+    ],
+)
+def test_slurs_rare_in_the_training_tweets_are_offensive(text: str) -> None:
+    # Each of these words occurs at most three times in Davidson train; the slur word class carries
+    # the weight the common ones earned over to them.
+    assert "offensive" in fired(text)
+
+
+def test_models_trained_with_other_word_classes_refuse_to_load(tmp_path) -> None:
+    folder = resources.files("calmline.engine.models")
+    for signal in SIGNALS:
+        meta = json.loads(folder.joinpath(f"{signal}.json").read_text(encoding="utf-8"))
+        meta["features"]["word_classes"] -= 1
+        (tmp_path / f"{signal}.json").write_text(json.dumps(meta), encoding="utf-8")
+        (tmp_path / f"{signal}.npz").write_bytes(folder.joinpath(f"{signal}.npz").read_bytes())
+    with pytest.raises(ModelError, match="retrain"):
+        load_models_from(tmp_path)
 
 
 def test_venting_without_swearing_and_idioms_are_not_offensive_or_distress() -> None:

@@ -12,10 +12,19 @@ import pytest
 
 from calmline.engine.models import SIGNALS, load_models_from
 from calmline.errors import InputError
-from calmline.training.data import SPECS, load_split
-from calmline.training.evaluate import PROFANITY, SHIPPED, VADER, conversation_rows, markdown, targets
+from calmline.training.data import SPECS, load_graded, load_split
+from calmline.training.evaluate import (
+    PROFANITY,
+    SHIPPED,
+    VADER,
+    choice_lines,
+    conversation_rows,
+    evaluate_signal,
+    markdown,
+    targets,
+)
 from calmline.training.metrics import binary_metrics, choose_threshold
-from calmline.training.train import train_signal
+from calmline.training.train import STRENGTH_GRID, train_signal
 
 ANGRY = [
     "This is ridiculous, I am furious with you",
@@ -59,6 +68,15 @@ def test_training_twice_on_the_same_data_writes_identical_bytes(tmp_path: Path) 
         assert (first / name).read_bytes() == (second / name).read_bytes(), name
 
 
+def test_choosing_the_strength_by_cross_validation_is_reproducible_and_recorded(tmp_path: Path) -> None:
+    data = _goemotions_sample(tmp_path / "data")
+    first = train_signal("anger", data, tmp_path / "first", choose_strength=True)
+    second = train_signal("anger", data, tmp_path / "second", choose_strength=True)
+    assert first == second
+    assert first["training"]["C"] in STRENGTH_GRID and "CV on train" in first["training"]["C_rule"]
+    assert (tmp_path / "first" / "anger.npz").read_bytes() == (tmp_path / "second" / "anger.npz").read_bytes()
+
+
 def test_a_trained_model_loads_scores_and_separates_its_training_classes(tmp_path: Path) -> None:
     data = _goemotions_sample(tmp_path / "data")
     description = train_signal("anger", data, tmp_path / "models")
@@ -86,6 +104,63 @@ def test_labels_follow_the_documented_mapping(tmp_path: Path) -> None:
     )
     with pytest.raises(InputError, match="unknown signal"):
         load_split("grumpy", "dev", folder)
+
+
+POLITE = [
+    "Could you please take a look when you have a moment? Thanks!",
+    "Thank you so much for the help, would you mind checking the source?",
+    "Hi, sorry to bother you, could you kindly review my edit?",
+]
+RUDE = [
+    "Why did you revert my edit? Explain yourself.",
+    "Did you even read the question? What is the point of this answer?",
+    "What is wrong with you, why do you keep deleting it?",
+]
+MIDDLE = ["I changed the lead section, what do you think?", "Is there a source for the second claim?"]
+
+
+def _graded_politeness_sample(folder: Path, copies: int = 4) -> Path:
+    """A tiny Stanford-Politeness-shaped folder with scores: polite, impolite and the neutral middle."""
+    (folder / "stanford_politeness").mkdir(parents=True)
+    graded = [(t, "polite", 1.0) for t in POLITE] + [(t, "impolite", -1.0) for t in RUDE]
+    graded += [(t, "neutral", -0.1 * i) for i, t in enumerate(MIDDLE)]
+    for split, count in (("train", copies), ("dev", 1)):
+        with (folder / "stanford_politeness" / f"{split}.jsonl").open("w", encoding="utf-8") as out:
+            for n in range(count):
+                for text, label, score in graded:
+                    record = {"text": f"{text} ({n})", "label": label, "score": score + n / 100}
+                    out.write(json.dumps(record) + "\n")
+    return folder
+
+
+def test_graded_data_keeps_every_text_with_its_grade_and_marks_those_outside_the_binary_split(
+    tmp_path: Path,
+) -> None:
+    texts, grades, labels = load_graded("impolite", "dev", _graded_politeness_sample(tmp_path / "data"))
+    assert len(texts) == len(POLITE) + len(RUDE) + len(MIDDLE)
+    # Higher grade = more of the signal: the negated politeness score.
+    assert grades[0] == -1.0 and grades[len(POLITE)] == 1.0
+    assert labels == [0] * len(POLITE) + [1] * len(RUDE) + [-1] * len(MIDDLE)
+    with pytest.raises(InputError, match="no graded"):
+        load_graded("anger", "dev", tmp_path / "data")
+
+
+def test_a_graded_signal_learns_from_every_text_but_is_judged_on_the_binary_split(tmp_path: Path) -> None:
+    data = _graded_politeness_sample(tmp_path / "data")
+    first = train_signal("impolite", data, tmp_path / "first")
+    second = train_signal("impolite", data, tmp_path / "second")
+    assert first == second
+    for name in ("impolite.npz", "impolite.json", "impolite.md"):
+        assert (tmp_path / "first" / name).read_bytes() == (tmp_path / "second" / name).read_bytes(), name
+    training = first["training"]
+    assert training["records"] == 4 * (len(POLITE) + len(RUDE))  # the binary split the figures are about
+    assert training["graded_records"] == 4 * (len(POLITE) + len(RUDE) + len(MIDDLE))
+    assert "quantiles" in training["model"]
+    models = load_models_from(tmp_path / "first")
+    rude = models.score("Why did you revert my edit? Explain yourself.")["impolite"]
+    polite = models.score("Could you please take a look when you have a moment? Thanks!")["impolite"]
+    assert rude > models.threshold("impolite") > polite
+    assert "graded texts" in (tmp_path / "first" / "impolite.md").read_text(encoding="utf-8")
 
 
 def test_every_shipped_signal_has_a_training_spec_and_data_licence_we_may_ship() -> None:
@@ -139,6 +214,40 @@ def test_targets_are_judged_from_the_rows() -> None:
     page = markdown(rows)
     assert "| anger | **hashed n-gram LR (shipped)** | 0.500 | 0.500 | 0.560 |" in page
     assert "| offensive macro-F1 > alt-profanity-check | 0.920 vs 0.940 | no |" in page
+
+
+def _politeness_sample(folder: Path) -> Path:
+    """A tiny two-domain Stanford-Politeness-shaped dev split."""
+    (folder / "stanford_politeness").mkdir(parents=True)
+    rows = [
+        ("Could you please take a look when you have a moment? Thanks!", "polite", "wikipedia"),
+        ("Why did you revert my edit? Explain yourself.", "impolite", "wikipedia"),
+        ("Thanks a lot, that helped. Would you mind sharing the source?", "polite", "stack-exchange"),
+        ("Did you even read the question? What is the point of this answer?", "impolite", "stack-exchange"),
+        ("Ok.", "neutral", "stack-exchange"),
+    ]
+    (folder / "stanford_politeness" / "dev.jsonl").write_text(
+        "".join(json.dumps({"text": t, "label": label, "domain": d}) + "\n" for t, label, d in rows),
+        encoding="utf-8",
+    )
+    return folder
+
+
+def test_impolite_is_also_reported_per_domain_and_those_rows_never_count_as_an_alternative(
+    tmp_path: Path,
+) -> None:
+    rows = evaluate_signal("impolite", _politeness_sample(tmp_path / "data"), with_embedding=False)
+    by_domain = [r for r in rows if r.get("subset")]
+    assert [r["candidate"] for r in by_domain] == [
+        "hashed n-gram LR, stack-exchange only",
+        "hashed n-gram LR, wikipedia only",
+    ]
+    assert not any(r.get("shipped") for r in by_domain)
+    # Even a subset row that scores higher is the shipped model itself, not an alternative to it.
+    shipped = next(r for r in rows if r.get("shipped"))
+    higher = [{**by_domain[0], "accuracy": shipped["accuracy"] + 0.1}, *rows]
+    [line] = [line for line in choice_lines(higher) if line.startswith("- **impolite**")]
+    assert "only" not in line
 
 
 def test_conversation_rows_join_the_table_filtered_by_signal_and_failures_show(

@@ -4,11 +4,18 @@ from __future__ import annotations
 
 from typing import Any
 
+from calmline.engine.models.features import WORD_CLASSES
 from calmline.training.data import SignalSpec
 
 
 def _figure(value: float | None) -> str:
     return "–" if value is None else f"{value:.3f}"
+
+
+def _graded(training: dict[str, Any]) -> str:
+    if "graded_records" not in training:
+        return ""
+    return f"; the model learns from all {training['graded_records']:,} graded texts, see Model"
 
 
 def model_card(description: dict[str, Any], spec: SignalSpec) -> str:
@@ -32,16 +39,19 @@ def model_card(description: dict[str, Any], spec: SignalSpec) -> str:
         "## Data and licence",
         "",
         f"- **Data:** {corpus.title}, the `train` split of `{corpus.folder}` ({training['records']:,} texts, "
-        f"{training['positives']:,} positive). Source: {corpus.source}.",
+        f"{training['positives']:,} positive{_graded(training)}). Source: {corpus.source}.",
         f"- **Positive:** {training['positive']}. **Negative:** {training['negative']}.",
         f"- **Licence:** {corpus.licence}. **Attribution:** {corpus.attribution}",
         "- No text from the data ships: only hashed feature weights, which cannot be turned back into text.",
         "",
         "## Model",
         "",
-        f"- {training['model']}, C={training['C']}, seed {training['seed']}; "
+        f"- {training['model']}, C={training['C']}"
+        + (f" ({training['C_rule']})" if training.get("C_rule") else "")
+        + f", seed {training['seed']}; "
         "features shared by every calmline utterance model (calmline.engine.models.features): "
-        "hashed words, word pairs, sentence starts, capitals and character 3–5-grams "
+        "hashed words, word pairs, sentence starts, capitals, character 3–5-grams and frozen word "
+        f"classes (v{description['features']['word_classes']}: {', '.join(WORD_CLASSES)}) "
         f"(2^{description['features']['buckets_log2']} buckets, weights stored as float16), "
         "plus VADER polarity as four dense features.",
         "- Evidence: the words with the largest positive contributions to the score, with their spans "

@@ -388,8 +388,23 @@ def cga_rows(engine: Engine, research: bool) -> list[Row]:
     )
     always = forecast_result(dev[CHOSEN_ROLES], fired=lambda _: True, score=lambda _: 1.0)
     rows.append(_row("escalation_risk", "always escalates", always.metrics, None, "cga_wiki dev: the floor"))
+    # The hand-set weights and the live thresholds were set while dev figures were watched; train
+    # was never fitted on by anything shipped, so it is the less flattering, more honest reading.
+    train = cga_traces(engine, "train", CHOSEN_ROLES)
+    on_train = forecast_result(train)
+    rows.append(
+        _row(
+            "escalation_risk",
+            HAND_SET,
+            on_train.metrics,
+            None,
+            f"cga_wiki train, {on_train.conversations} conv. (nothing shipped was fitted on it: a second "
+            f"evaluation set), speakers as {_cast(CHOSEN_ROLES)}; {_lead(on_train)}; "
+            f"always escalates scores F1 {_always_f1(train):.3f} here",
+        )
+    )
     if research:
-        fitted = fit_research_forecast(cga_traces(engine, "train", CHOSEN_ROLES))
+        fitted = fit_research_forecast(train)
         fit = forecast_result(
             dev[CHOSEN_ROLES], fired=lambda t: fitted.peak(t) >= fitted.threshold, score=fitted.peak
         )
@@ -404,6 +419,10 @@ def cga_rows(engine: Engine, research: bool) -> list[Row]:
             )
         )
     return rows
+
+
+def _always_f1(traces: Sequence[ForecastTrace]) -> float:
+    return forecast_result(traces, fired=lambda _: True, score=lambda _: 1.0).metrics.f1
 
 
 def uss_row(engine: Engine) -> Row:
@@ -592,7 +611,9 @@ def heldout_rows() -> list[Row]:
         if signal == "self_harm":
             recall, missed = explicit_recall(scored)
             note += f"; recall on explicit statements {recall:.3f} ({len(missed)} missed)"
-        rows.append(_row(signal, "default pipeline (held-out)", safety_metrics(scored), _per_text_ms(scored), note))
+        rows.append(
+            _row(signal, "default pipeline (held-out)", safety_metrics(scored), _per_text_ms(scored), note)
+        )
     return rows
 
 

@@ -72,6 +72,11 @@ class SignalSpec:
     roles: str = "customer turns"
     intended_use: str = ""
     failure_modes: tuple[str, ...] = ()
+    # How strongly a record shows the signal on a continuous scale, for data that grades every text
+    # (the politeness score). Training then learns from every record, the ones ``keep`` leaves out of
+    # the binary split included (calmline.training.train.GRADE_QUANTILES); None: from the labels alone.
+    grade: Callable[[Record], float] | None = None
+    grade_meaning: str = ""
 
 
 SPECS: dict[str, SignalSpec] = {
@@ -150,6 +155,8 @@ SPECS: dict[str, SignalSpec] = {
             "a request in the top quartile (the middle half, `neutral`, is left out)",
             keep=lambda record: record["label"] != "neutral",
             objective="accuracy",
+            grade=lambda record: -float(record["score"]),
+            grade_meaning="the negated politeness score (the mean of five z-scored ratings)",
             roles="agent turns and drafts",
             intended_use="Agent turns and drafts: a curt or rude tone (P01). A tone signal, not a verdict: "
             "the training texts are peer requests on Wikipedia and Stack Exchange, not agent replies.",
@@ -158,6 +165,9 @@ SPECS: dict[str, SignalSpec] = {
                 "questions and many neutral agent lines land near the threshold; a stricter threshold suits "
                 "live agent turns.",
                 "Scores on statements and long replies are less reliable than on requests, which is all it saw.",
+                "Stack Exchange requests are read less reliably than Wikipedia ones (per-domain rows in "
+                "docs/quality.md): there, plain technical questions are often rated impolite and the "
+                "words rarely tell why.",
             ),
         ),
     )
@@ -199,6 +209,20 @@ def load_split(signal: str, split: str, folder: Path) -> tuple[list[str], list[i
     s = spec(signal)
     kept = [record for record in load_records(signal, split, folder) if s.keep(record)]
     return [record["text"] for record in kept], [s.label(record) for record in kept]
+
+
+def load_graded(signal: str, split: str, folder: Path) -> tuple[list[str], list[float], list[int]]:
+    """Every text of the split with its grade (``spec.grade``) and its 0/1 label, or -1 where the
+    binary split leaves it out; in file order."""
+    s = spec(signal)
+    if s.grade is None:
+        raise InputError(f"signal {signal!r} has no graded training data")
+    records = load_records(signal, split, folder)
+    return (
+        [record["text"] for record in records],
+        [s.grade(record) for record in records],
+        [s.label(record) if s.keep(record) else -1 for record in records],
+    )
 
 
 def chat_turns(record: dict[str, Any]) -> list[Turn]:

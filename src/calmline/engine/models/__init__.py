@@ -235,6 +235,14 @@ def _shared_settings(metas: dict[str, dict[str, Any]]) -> FeatureSettings:
     differ = sorted(signal for signal, s in settings.items() if s != first)
     if differ:
         raise ModelError(f"models {', '.join(differ)} were trained with other feature settings; retrain them")
+    # The word-class lists live in the code, not beside the weights: models trained on another
+    # version of them would read features they never learnt and miss the ones they did.
+    current = FeatureSettings().word_classes
+    if first.word_classes and first.word_classes != current:
+        raise ModelError(
+            f"the models were trained with word classes v{first.word_classes}, this calmline has "
+            f"v{current}; retrain them (`calmline train SIGNAL`)"
+        )
     return first
 
 
