@@ -9,6 +9,7 @@ from pathlib import Path
 
 import httpx
 
+from calmline.storage.webhooks import LEASE
 from tests.server.support import ServerProcess, Tenant, WebhookReceiver, make_tenant
 
 ABUSE = "You are a useless idiot and I want your manager."
@@ -83,7 +84,8 @@ def test_undelivered_events_survive_a_restart(database_url: str, tmp_path: Path)
     receiver = WebhookReceiver(port=port)
     restarted = ServerProcess(database_url, tmp_path).start()
     try:
-        received = receiver.wait_for(len(result["alerts"]), timeout=40)
+        # A send the kill interrupted is retried once its claim lapses: within the lease, plus a poll.
+        received = receiver.wait_for(len(result["alerts"]), timeout=LEASE.total_seconds() + 15)
     finally:
         restarted.stop()
         receiver.close()

@@ -13,7 +13,9 @@ from calmline.storage.tables import OutboxRow, WebhookRow, utcnow
 
 WEBHOOK_EVENTS = ("alert", "record", "commitment.overdue")
 MAX_ATTEMPTS = 12
-LEASE = timedelta(seconds=60)
+# A claimed delivery is another worker's for this long: well past the 10 s send timeout, and short, since
+# a worker killed mid-send leaves its claim to expire before anyone retries it.
+LEASE = timedelta(seconds=30)
 
 
 def add_webhook(session: Session, tenant_id: str, url: str, events: list[str]) -> WebhookRow:
