@@ -548,9 +548,8 @@ class LiveService:
             previous = self._live.pop(live.row.id, None)
             if previous is not None:
                 self._held_turns -= previous.counted
-            live.counted = (
-                len(live.session.history) + 1
-            )  # + 1: a conversation costs something before its turns
+            # + 1: a conversation costs something before its first turn.
+            live.counted = len(live.session.history) + 1
             self._held_turns += live.counted
             self._live[live.row.id] = live
             self._evict()

@@ -42,6 +42,7 @@ NB_ALPHA = 1.0
 VERSION = "1"
 SETTINGS = FeatureSettings()
 STRENGTH_GRID = (0.5, 1.0, 2.0, 4.0, 8.0)
+DEFAULT_STRENGTH = 1.0  # liblinear's own default C
 # Where a graded signal's grades are cut into positive and negative, as quantiles of the train grades.
 # The binary split keeps only the outer quartiles; cutting all texts at the quartiles and the median
 # lets the middle half teach too, and the ensemble ranks texts by degree instead of by one cut.
@@ -229,7 +230,7 @@ def cross_validated_strength(
     for strength in grid:
         scores = out_of_fold(data, strength)
         if scores is None:
-            return STRENGTH_GRID[1]
+            return DEFAULT_STRENGTH  # too few of a class to cross-validate: nothing to choose by
         scores = scores[data.labelled]
         value = binary_metrics(labels, scores, choose_threshold(labels, scores, objective))[objective] or 0.0
         log(f"C={strength:g}: cross-validated {objective} {value:.4f}")
