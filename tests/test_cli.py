@@ -179,3 +179,14 @@ def test_demo_replays_an_example_without_waiting() -> None:
     assert done.returncode == 0, done.stderr
     assert "ALERT crisis" in done.stdout
     assert "no example named" in one_line_error(run("demo", "--example", "nope", "--delay", "0"))
+
+
+def test_the_cli_loads_the_batch_libraries_only_for_batch_commands() -> None:
+    # `calmline serve` runs in the CLI's process: pyarrow, pandas and matplotlib there cost a live
+    # server ~100 MB of memory for commands it never runs.
+    probe = (
+        "import sys, calmline.cli; "
+        "print(sorted(m for m in ('pyarrow', 'pandas', 'matplotlib', 'ray') if m in sys.modules))"
+    )
+    loaded = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True)
+    assert loaded.stdout.strip() == "[]"

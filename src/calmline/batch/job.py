@@ -19,8 +19,6 @@ import json
 import os
 import time
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field
-from enum import StrEnum
 from itertools import islice
 from pathlib import Path
 from typing import Any
@@ -29,61 +27,17 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from calmline.batch.manifest import FinishedChunk, Manifest, RunKey
+from calmline.batch.options import BatchOptions, BatchSummary, EngineKind
 from calmline.batch.runners import LocalRunner, RayRunner, Runner
 from calmline.batch.sources import Archive
 from calmline.batch.themes import find_themes
 from calmline.batch.work import Chunk, ChunkResult, Setup
 from calmline.errors import InputError
-from calmline.playbook import Playbook
-from calmline.transcripts import DEFAULT_MAX_BYTES, DEFAULT_MAX_TURN_CHARS
 
 __all__ = ["BatchOptions", "BatchSummary", "EngineKind", "analyze_archive"]
 
 TURNS = "turns.parquet"
 CONVERSATIONS = "conversations.parquet"
-
-
-class EngineKind(StrEnum):
-    local = "local"
-    ray = "ray"
-
-
-@dataclass(frozen=True, slots=True)
-class BatchOptions:
-    engine: EngineKind = EngineKind.local
-    workers: int | None = None  # default: every CPU this process may use
-    ray_address: str | None = None
-    chunk_size: int = 100
-    playbook: Playbook | None = None
-    restart: bool = False
-    themes: bool = True
-    max_bytes: int = DEFAULT_MAX_BYTES
-    max_turn_chars: int = DEFAULT_MAX_TURN_CHARS
-
-
-@dataclass(slots=True)
-class BatchSummary:
-    """What a run did: conversations in the output, how many this run analysed, and every failure."""
-
-    out: Path
-    conversations: int = 0
-    analysed_now: int = 0
-    chunks: int = 0
-    resumed_chunks: int = 0
-    failures: list[tuple[str, str]] = field(default_factory=list)
-    seconds: float = 0.0
-    themes: int | None = None
-
-    def as_json(self) -> dict[str, Any]:
-        return {
-            "conversations": self.conversations,
-            "analysed_now": self.analysed_now,
-            "chunks": self.chunks,
-            "resumed_chunks": self.resumed_chunks,
-            "failures": [{"origin": origin, "reason": reason} for origin, reason in self.failures],
-            "seconds": round(self.seconds, 3),
-            "themes": self.themes,
-        }
 
 
 # Called after each finished chunk with (conversations analysed, failures) in it.

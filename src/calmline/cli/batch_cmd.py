@@ -9,8 +9,7 @@ import typer
 from rich.console import Console
 from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 
-from calmline.batch.job import BatchOptions, BatchSummary, EngineKind, analyze_archive
-from calmline.batch.report import parse_compare, write_report
+from calmline.batch.options import BatchOptions, BatchSummary, EngineKind
 from calmline.playbook import load_playbook
 from calmline.transcripts import DEFAULT_MAX_BYTES, DEFAULT_MAX_TURN_CHARS
 
@@ -101,6 +100,8 @@ def analyze(
         max_bytes=max_bytes,
         max_turn_chars=max_turn_chars,
     )
+    from calmline.batch.job import analyze_archive  # pyarrow and the runners: not for every calmline command
+
     console = Console(stderr=True, soft_wrap=True)  # paths and reasons stay on one line each
     with _progress(console) as progress:
         task = progress.add_task("analysing", total=None, done=0, failed=0)
@@ -132,6 +133,8 @@ def report(
 
     Example: calmline report results/ --out report.html --compare group=inhouse,outsourced
     """
+    from calmline.batch.report import parse_compare, write_report  # pandas and the plots, only here
+
     comparison = parse_compare(compare) if compare is not None else None
     written = write_report(folder, out, comparison)
     typer.echo(str(written))

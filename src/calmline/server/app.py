@@ -292,12 +292,12 @@ def _routes(app: FastAPI) -> None:
         return service.get_conversation(actor, conversation_id)
 
     @app.post("/v1/conversations/{conversation_id}/turns", tags=["conversations"])
-    def post_turn(
+    async def post_turn(
         conversation_id: str, body: TurnIn, actor: Annotated[Actor, Depends(AGENT)]
     ) -> dict[str, Any]:
         """Analyse the next turn: state, guidance and alerts. Replaying a turn id returns the same result."""
         started = time.perf_counter()
-        result = service.add_turn(actor, conversation_id, body.id, body.speaker, body.text)
+        result = await service.add_turn_on_loop(actor, conversation_id, body.id, body.speaker, body.text)
         metrics.TURN_LATENCY.observe(time.perf_counter() - started)
         metrics.TURNS.labels(body.speaker).inc()
         for alert in result["alerts"]:

@@ -63,11 +63,23 @@ class Deliverer:
         self.server_key = server_key
         self.poll_seconds = poll_seconds
         self._wake = asyncio.Event()
+        self._loop: asyncio.AbstractEventLoop | None = None
 
     def wake(self) -> None:
-        self._wake.set()
+        """Send what is due now rather than at the next poll; callable from any thread."""
+        if self._loop is None:
+            return  # not running yet: its first pass sends everything due
+        try:
+            on_loop = asyncio.get_running_loop() is self._loop
+        except RuntimeError:
+            on_loop = False
+        if on_loop:
+            self._wake.set()
+        else:  # an asyncio.Event is not thread-safe: set it from its own loop
+            self._loop.call_soon_threadsafe(self._wake.set)
 
     async def run(self) -> None:
+        self._loop = asyncio.get_running_loop()
         async with httpx.AsyncClient(timeout=10.0, follow_redirects=False) as client:
             while True:
                 try:

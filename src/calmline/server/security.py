@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 
+import anyio
 from fastapi import HTTPException, Request
 
 from calmline.server.service import Actor
@@ -32,20 +33,24 @@ class KeyCheck:
         self._cache: dict[str, _Cached] = {}
         self._lock = threading.Lock()
 
-    def actor(self, raw: str) -> Actor | None:
-        digest = hash_key(raw)
-        now = time.monotonic()
+    def remembered(self, raw: str) -> _Cached | None:
+        """The answer for ``raw`` if one was looked up recently (its actor is None for a refused key)."""
         with self._lock:
-            cached = self._cache.get(digest)
-        if cached is not None and cached.until > now:
+            cached = self._cache.get(hash_key(raw))
+        return cached if cached is not None and cached.until > time.monotonic() else None
+
+    def actor(self, raw: str) -> Actor | None:
+        cached = self.remembered(raw)
+        if cached is not None:
             return cached.actor
+        now = time.monotonic()
         with transaction(self.database_url) as db:
             key: ApiKey | None = authenticate(db, raw)
             actor = Actor(tenant_id=key.tenant_id, key_id=key.id, role=key.role) if key else None
         with self._lock:
             if len(self._cache) > 10_000:
                 self._cache.clear()
-            self._cache[digest] = _Cached(actor, now + AUTH_CACHE_SECONDS)
+            self._cache[hash_key(raw)] = _Cached(actor, now + AUTH_CACHE_SECONDS)
         return actor
 
 
@@ -78,16 +83,21 @@ def bearer_key(authorization: str | None) -> str | None:
     return value.strip() if scheme.lower() == "bearer" and value.strip() else None
 
 
-def require(*roles: str) -> Callable[[Request], Actor]:
+def require(*roles: str) -> Callable[[Request], Awaitable[Actor]]:
     """A dependency admitting keys of ``roles`` (admin is always admitted)."""
     allowed = {*roles, "admin"}
 
-    def dependency(request: Request) -> Actor:
+    async def dependency(request: Request) -> Actor:
         if any(name in request.query_params for name in KEY_PARAMETERS):
             raise HTTPException(400, "API keys are accepted only in the Authorization header")
         raw = bearer_key(request.headers.get("authorization"))
         state = request.app.state
-        actor = state.keys.actor(raw) if raw else None
+        # Async, so a route on the event loop pays no thread hop: only a key not looked up lately reads the database.
+        cached = state.keys.remembered(raw) if raw else None
+        if cached is not None:
+            actor = cached.actor
+        else:
+            actor = await anyio.to_thread.run_sync(state.keys.actor, raw) if raw else None
         if actor is None:
             raise HTTPException(401, "missing or invalid API key", headers={"WWW-Authenticate": "Bearer"})
         wait = state.rate_limit.retry_after(actor.key_id)

@@ -2,17 +2,20 @@
 
 from __future__ import annotations
 
+import asyncio
 import threading
 import time
 import uuid
 import zlib
 from collections import OrderedDict
 from collections.abc import Callable
+from concurrent import futures
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
+import anyio
 import yaml
 from sqlalchemy import delete, func, insert, select
 from sqlalchemy.exc import IntegrityError
@@ -25,7 +28,7 @@ from calmline.errors import CalmlineError, InputError
 from calmline.model import Conversation, Role, Turn
 from calmline.playbook import Playbook, load_playbook_text
 from calmline.records.record import build_record
-from calmline.server.turns import CONVERSATIONS, Message, board_entry, store_turns, turn_write
+from calmline.server.turns import CONVERSATIONS, Message, TurnWrite, board_entry, store_turns, turn_write
 from calmline.storage.audit import audit
 from calmline.storage.commitments import store_commitments
 from calmline.storage.database import GroupCommit, reading, store_each, transaction
@@ -190,6 +193,51 @@ class LiveService:
             self.publish(actor.tenant_id, event)
         return stored.result
 
+    async def add_turn_on_loop(
+        self, actor: Actor, conversation_id: str, turn_id: str, speaker: str, text: str
+    ) -> Message:
+        """``add_turn`` for the event loop's thread: a turn of a conversation this worker holds is analysed
+        right here (a millisecond of CPU) and its commit awaited without holding a thread; a replay, a cache
+        miss, an expired tenant view or a conversation busy in a thread go to a worker thread as ``add_turn``.
+
+        Handing every turn to a thread pool cost more than the analysis: two thread hops per request,
+        and dozens of threads taking turns at the interpreter lock made each turn wait for the others.
+        """
+        stored = await self._add_turn_here(actor, conversation_id, turn_id, speaker, text)
+        if stored is None:
+            return await anyio.to_thread.run_sync(self.add_turn, actor, conversation_id, turn_id, speaker, text)
+        for event in stored.events:
+            self.publish(actor.tenant_id, event)
+        return stored.result
+
+    async def _add_turn_here(
+        self, actor: Actor, conversation_id: str, turn_id: str, speaker: str, text: str
+    ) -> _Stored | None:
+        lock = self._lock(conversation_id)
+        if not lock.acquire(blocking=False):  # never block the loop: a thread is storing a turn here
+            return None
+        view = self._known_view(actor.tenant_id)
+        live = self._cached(actor, conversation_id, view) if view is not None else None
+        if live is None or turn_id in live.turn_ids or live.row.status != "active":
+            lock.release()
+            return None
+        try:
+            write = self._analyse_turn(live, turn_id, speaker, text)
+            committed = self._turns.submit(write)
+        except BaseException:
+            lock.release()
+            raise
+        try:
+            await asyncio.wait([asyncio.wrap_future(committed)])
+        except asyncio.CancelledError:
+            # The commit goes on without this request: the conversation stays locked until it is done.
+            committed.add_done_callback(lambda _: lock.release())
+            raise
+        try:
+            return self._stored(live, turn_id, write, committed)
+        finally:
+            lock.release()
+
     def _add_cached_turn(
         self, actor: Actor, conversation_id: str, turn_id: str, speaker: str, text: str
     ) -> _Stored | None:
@@ -226,23 +274,37 @@ class LiveService:
 
     def _store_turn(self, live: _Live, turn_id: str, speaker: str, text: str) -> _Stored | None:
         """Analyse and store the turn; None when the stored conversation moved on (the copy is dropped)."""
-        row = live.row
+        write = self._analyse_turn(live, turn_id, speaker, text)
+        committed = self._turns.submit(write)
+        futures.wait([committed])
+        return self._stored(live, turn_id, write, committed)
+
+    def _analyse_turn(self, live: _Live, turn_id: str, speaker: str, text: str) -> TurnWrite:
         now = utcnow()
         try:
             with self._analysing:
                 analysis = live.session.add(
                     Turn(id=turn_id, speaker=speaker, role=Role(speaker), text=text, timestamp=now)
                 )
-                write = turn_write(row, turn_id, analysis, now)
-            events = self._turns.run(write)
+                return turn_write(live.row, turn_id, analysis, now)
+        except BaseException:
+            self._forget(live.row.id)  # the session may hold half a turn: the next call rebuilds it
+            raise
+
+    def _stored(
+        self, live: _Live, turn_id: str, write: TurnWrite, committed: futures.Future[list[Message] | None]
+    ) -> _Stored | None:
+        """What became of ``write`` once its commit is over; None when the stored conversation moved on."""
+        try:
+            events = committed.result()
         except IntegrityError:
             events = None  # the turn's id or index was stored meanwhile: read it back as stored
         except BaseException:
             # The session took the turn but the database did not: the next call rebuilds it.
-            self._forget(row.id)
+            self._forget(live.row.id)
             raise
         if events is None:
-            self._forget(row.id)
+            self._forget(live.row.id)
             return None
         live.turn_ids.add(turn_id)
         self._count_turn(live)
@@ -488,10 +550,15 @@ class LiveService:
             self._engines[key] = Engine(load_playbook_text(tenant.playbook_yaml, "playbook"))
         return self._engines[key]
 
-    def _tenant_view(self, tenant_id: str, db: DbSession | None = None) -> _TenantView:
+    def _known_view(self, tenant_id: str) -> _TenantView | None:
+        """The tenant's view if this worker read it recently enough, without reading the database."""
         with self._guard:
             view = self._tenants.get(tenant_id)
-        if view is not None and view.until > time.monotonic():
+        return view if view is not None and view.until > time.monotonic() else None
+
+    def _tenant_view(self, tenant_id: str, db: DbSession | None = None) -> _TenantView:
+        view = self._known_view(tenant_id)
+        if view is not None:
             return view
         if db is None:
             with reading(self.database_url) as fresh:
@@ -510,15 +577,16 @@ class LiveService:
             self._tenants[tenant_id] = view
         return view
 
-    def _cached(self, actor: Actor, conversation_id: str) -> _Live | None:
-        """This worker's copy of the conversation, if it has one that still serves the tenant's settings."""
+    def _cached(self, actor: Actor, conversation_id: str, view: _TenantView | None = None) -> _Live | None:
+        """This worker's copy of the conversation, if it has one that still serves the tenant's settings
+        (``view``, else the tenant's view as of now)."""
         with self._guard:
             live = self._live.get(conversation_id)
             if live is not None:
                 self._live.move_to_end(conversation_id)
         if live is None or live.row.tenant_id != actor.tenant_id:
             return None
-        return live if self._tenant_view(actor.tenant_id).serves(live.session) else None
+        return live if (view or self._tenant_view(actor.tenant_id)).serves(live.session) else None
 
     def _fresh(self, db: DbSession, actor: Actor, conversation_id: str) -> _Live:
         """The conversation as stored, with this worker's copy when it matches, else one rebuilt from ``db``."""
