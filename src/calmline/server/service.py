@@ -216,17 +216,17 @@ class LiveService:
         lock = self._lock(conversation_id)
         if not lock.acquire(blocking=False):  # never block the loop: a thread is storing a turn here
             return None
-        view = self._known_view(actor.tenant_id)
-        live = self._cached(actor, conversation_id, view) if view is not None else None
-        if live is None or turn_id in live.turn_ids or live.row.status != "active":
-            lock.release()
-            return None
+        committed: futures.Future[list[Message] | None] | None = None
         try:
+            view = self._known_view(actor.tenant_id)
+            live = self._cached(actor, conversation_id, view) if view is not None else None
+            if live is None or turn_id in live.turn_ids or live.row.status != "active":
+                return None
             write = self._analyse_turn(live, turn_id, speaker, text)
             committed = self._turns.submit(write)
-        except BaseException:
-            lock.release()
-            raise
+        finally:
+            if committed is None:
+                lock.release()
         try:
             await asyncio.wait([asyncio.wrap_future(committed)])
         except asyncio.CancelledError:

@@ -27,6 +27,8 @@
 
   const draft = document.getElementById("draft");
   const backdrop = document.getElementById("draft-backdrop");
+  // Wired before the page loads its data, so a click while it loads is not lost.
+  wireHandoff();
 
   await Promise.all([loadPlaybook(), loadHeader()]);
   new Calm.Stream(`${base}/stream`, {
@@ -37,7 +39,6 @@
     },
   }).start();
   wireDraft();
-  wireHandoff();
 
   // --- loading -----------------------------------------------------------------------------
 
@@ -501,7 +502,9 @@
 
   function wireHandoff() {
     const dialog = document.getElementById("handoff");
-    document.getElementById("get-supervisor").addEventListener("click", async () => {
+    const button = document.getElementById("get-supervisor");
+    button.disabled = false; // disabled in the page until this listener exists
+    button.addEventListener("click", async () => {
       const note = document.getElementById("handoff-note");
       const status = document.getElementById("handoff-status");
       note.textContent = "";
