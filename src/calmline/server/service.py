@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import asyncio
+import logging
 import threading
 import time
 import uuid
-import zlib
+import weakref
 from collections import OrderedDict
 from collections.abc import Callable
 from concurrent import futures
@@ -38,8 +39,10 @@ from calmline.storage.webhooks import enqueue
 
 Publish = Callable[[str, Message], None]
 
-TENANT_CACHE_SECONDS = 5.0  # a playbook or settings change made through another worker applies within this
-LOCK_STRIPES = 4096  # per-conversation locks, hashed into a fixed set so they never need cleaning up
+log = logging.getLogger("calmline.server")
+# A playbook or settings change made through another worker applies within this (twice this on the event
+# loop's path, which keeps using a view while a thread reads it anew).
+TENANT_CACHE_SECONDS = 5.0
 STALE_RETRIES = 3
 
 _OPEN_CONVERSATION = insert(CONVERSATIONS)  # built once: conversations open often
@@ -107,6 +110,27 @@ class _Live:
     counted: int = 0  # turns this entry adds to the cache's budget
 
 
+class _ConversationLock:
+    """A lock for one conversation (weakly cached: see ``LiveService._lock``)."""
+
+    __slots__ = ("__weakref__", "_lock")
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+
+    def acquire(self, blocking: bool = True) -> bool:
+        return self._lock.acquire(blocking)
+
+    def release(self) -> None:
+        self._lock.release()
+
+    def __enter__(self) -> None:
+        self._lock.acquire()
+
+    def __exit__(self, *_: object) -> None:
+        self._lock.release()
+
+
 @dataclass(frozen=True)
 class _Stored:
     result: Message
@@ -125,8 +149,9 @@ class LiveService:
         )
         self._engines: dict[tuple[str, int], Engine] = {}
         self._tenants: dict[str, _TenantView] = {}
+        self._refreshing: set[str] = set()  # tenants whose view a thread is reading anew
         self._live: OrderedDict[str, _Live] = OrderedDict()
-        self._locks = [threading.Lock() for _ in range(LOCK_STRIPES)]
+        self._locks: weakref.WeakValueDictionary[str, _ConversationLock] = weakref.WeakValueDictionary()
         self._guard = threading.Lock()
         # One turn analysed at a time in this process. The engine is pure Python: threads sharing it add no
         # throughput, only make every turn in progress finish late together (first come, first served
@@ -214,11 +239,11 @@ class LiveService:
         self, actor: Actor, conversation_id: str, turn_id: str, speaker: str, text: str
     ) -> _Stored | None:
         lock = self._lock(conversation_id)
-        if not lock.acquire(blocking=False):  # never block the loop: a thread is storing a turn here
+        if not lock.acquire(blocking=False):  # never block the loop: a turn of this conversation is in progress
             return None
         committed: futures.Future[list[Message] | None] | None = None
         try:
-            view = self._known_view(actor.tenant_id)
+            view = self._view_for_loop(actor.tenant_id)
             live = self._cached(actor, conversation_id, view) if view is not None else None
             if live is None or turn_id in live.turn_ids or live.row.status != "active":
                 return None
@@ -517,7 +542,7 @@ class LiveService:
             tenant.settings = {**tenant.settings, **changes}
             audit(db, actor.tenant_id, actor.key_id, "settings.update", "", **changes)
         # Sessions carry their tenant's redaction choice: each is rebuilt on its next turn here (other
-        # workers see the change within TENANT_CACHE_SECONDS).
+        # workers see the change within 2 x TENANT_CACHE_SECONDS).
         self._forget_tenant(actor.tenant_id)
         return self.settings(actor)
 
@@ -555,6 +580,32 @@ class LiveService:
         with self._guard:
             view = self._tenants.get(tenant_id)
         return view if view is not None and view.until > time.monotonic() else None
+
+    def _view_for_loop(self, tenant_id: str) -> _TenantView | None:
+        """The tenant's view without reading the database on the event loop: one past its time still
+        serves, for as long again at most, while a thread reads it anew (every turn would otherwise
+        leave the loop until then); an older one is not used (None)."""
+        now = time.monotonic()
+        with self._guard:
+            view = self._tenants.get(tenant_id)
+            if view is None or view.until + TENANT_CACHE_SECONDS <= now:
+                return None
+            refresh = view.until <= now and tenant_id not in self._refreshing
+            if refresh:
+                self._refreshing.add(tenant_id)
+        if refresh:
+            asyncio.get_running_loop().run_in_executor(None, self._refresh_view, tenant_id)
+        return view
+
+    def _refresh_view(self, tenant_id: str) -> None:
+        try:
+            with reading(self.database_url) as db:
+                self._tenant_view(tenant_id, db)
+        except Exception as exc:  # the database may be away a moment: the next turn tries again
+            log.warning("tenant settings refresh failed: %s", type(exc).__name__)
+        finally:
+            with self._guard:
+                self._refreshing.discard(tenant_id)
 
     def _tenant_view(self, tenant_id: str, db: DbSession | None = None) -> _TenantView:
         view = self._known_view(tenant_id)
@@ -635,8 +686,13 @@ class LiveService:
             _, evicted = self._live.popitem(last=False)
             self._held_turns -= evicted.counted
 
-    def _lock(self, conversation_id: str) -> threading.Lock:
-        return self._locks[zlib.crc32(conversation_id.encode()) % LOCK_STRIPES]
+    def _lock(self, conversation_id: str) -> _ConversationLock:
+        """The conversation's own lock: it lives while someone holds or awaits it, so none need cleaning up."""
+        with self._guard:
+            lock = self._locks.get(conversation_id)
+            if lock is None:
+                lock = self._locks[conversation_id] = _ConversationLock()
+            return lock
 
     def _forget(self, conversation_id: str) -> None:
         with self._guard:
