@@ -4,13 +4,16 @@ from __future__ import annotations
 
 import random
 import re
+import time
 from pathlib import Path
 
 import httpx
+import pytest
 from sqlalchemy import inspect, text
 
+from calmline.server.service import TENANT_CACHE_SECONDS
 from calmline.storage.database import connect
-from tests.server.support import ServerProcess, WebhookReceiver, make_tenant
+from tests.server.support import REDIS_URL, ServerProcess, WebhookReceiver, make_tenant
 
 
 def _luhn_complete(prefix: str, length: int, rng: random.Random) -> str:
@@ -178,3 +181,46 @@ def test_a_tenant_chooses_what_is_redacted_but_never_card_data(database_url: str
     assert "(617) 555-0199" in result["turn"]["text"]
     assert "jo@example.com" not in result["turn"]["text"]
     assert "4111 1111 1111 1111" not in result["turn"]["text"]
+
+
+def test_a_redaction_choice_made_on_one_worker_reaches_another_workers_live_conversation(
+    database_url: str, tmp_path: Path
+) -> None:
+    if not database_url.startswith("postgresql"):
+        pytest.skip("several workers are exercised on PostgreSQL (SQLite has a single writer)")
+    tenant = make_tenant(database_url)
+    server = ServerProcess(database_url, tmp_path, workers=2, redis_url=REDIS_URL).start()
+    agent = httpx.Client(base_url=server.url, headers=tenant.headers("agent"))  # one connection: one worker
+    try:
+        here = agent.get("/health").json()["worker"]
+        cid = agent.post("/v1/conversations").json()["id"]
+        said = "Ring me back on (617) 555-0199 about it."
+        first = agent.post(f"/v1/conversations/{cid}/turns", json={"id": "0", "speaker": "customer", "text": said})
+        assert "555-0199" not in first.json()["turn"]["text"]  # phones are redacted by default
+        admin = _client_on_another_worker(server.url, tenant.headers("admin"), here)
+        assert admin.put("/v1/settings", json={"redact": ["email"]}).status_code == 200
+        changed = time.monotonic()
+        seen: list[tuple[float, bool]] = []
+        for i in range(1, 15):  # the conversation stays live on its worker, a turn a second
+            time.sleep(1.0)
+            reply = agent.post(
+                f"/v1/conversations/{cid}/turns", json={"id": str(i), "speaker": "customer", "text": said}
+            )
+            seen.append((time.monotonic() - changed, "555-0199" in reply.json()["turn"]["text"]))
+        assert agent.get("/health").json()["worker"] == here
+        admin.close()
+    finally:
+        agent.close()
+        server.stop()
+    # The tenant chose to keep phone numbers: the other worker honours it within twice its settings cache.
+    late = [raw for after, raw in seen if after > 2 * TENANT_CACHE_SECONDS]
+    assert late and all(late), seen
+
+
+def _client_on_another_worker(url: str, headers: dict[str, str], worker: int) -> httpx.Client:
+    for _ in range(50):
+        client = httpx.Client(base_url=url, headers=headers)
+        if client.get("/health").json()["worker"] != worker:
+            return client
+        client.close()
+    raise AssertionError("no second worker answered")
