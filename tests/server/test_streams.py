@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
+import socket
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -12,6 +14,7 @@ import pytest
 from websockets.exceptions import ConnectionClosed
 from websockets.sync.client import ClientConnection, connect
 
+from calmline.server.bus import PUBLISH_TIMEOUT, RedisBus
 from tests.server.support import REDIS_URL, ServerProcess, Tenant, make_tenant
 
 
@@ -151,3 +154,25 @@ def test_two_workers_with_redis_deliver_supervisor_events_from_either(
             event = _next_event(ws, timeout=3)
             assert event["type"] == "conversation.opened" and event["data"]["id"] == cid, i
             assert time.monotonic() - started < 3
+
+
+def test_a_worker_whose_redis_hangs_still_answers_and_delivers_its_own_events() -> None:
+    # A Redis that accepts connections and never answers: the worst case for a caller that waits on it.
+    with socket.create_server(("127.0.0.1", 0)) as silent:
+        port = silent.getsockname()[1]
+
+        async def scenario() -> tuple[float, dict]:
+            bus = RedisBus(f"redis://127.0.0.1:{port}/0")
+            await bus.start()
+            try:
+                with bus.subscribe("conversation:c1") as events:
+                    started = time.monotonic()
+                    bus.publish("t1", {"stream": "conversation:c1", "seq": 1, "type": "turn"})
+                    waited = time.monotonic() - started  # turns are answered on the event loop: no waiting here
+                    return waited, await asyncio.wait_for(events.get(), PUBLISH_TIMEOUT * 3)
+            finally:
+                await bus.stop()
+
+        waited, event = asyncio.run(scenario())
+    assert waited < 0.05
+    assert event == {"stream": "conversation:c1", "seq": 1, "type": "turn"}

@@ -6,7 +6,9 @@ import asyncio
 import contextlib
 import json
 import logging
+import threading
 from collections.abc import Iterator
+from queue import SimpleQueue
 from typing import Any
 
 log = logging.getLogger("calmline.server")
@@ -14,6 +16,7 @@ log = logging.getLogger("calmline.server")
 Message = dict[str, Any]
 QUEUE_SIZE = 1000
 CHANNEL = "calmline:events:"
+PUBLISH_TIMEOUT = 5.0  # seconds a Redis call may take before its event is delivered in this worker only
 
 
 class LocalBus:
@@ -69,11 +72,16 @@ class RedisBus(LocalBus):
         import redis
 
         self.url = url
-        self._publisher = redis.Redis.from_url(url)
+        self._publisher = redis.Redis.from_url(url, socket_timeout=PUBLISH_TIMEOUT)
         self._task: asyncio.Task[None] | None = None
+        # Turns are answered on the event loop: publishing there would stall every client while Redis is
+        # slow. One thread publishes instead, in the order events were stored.
+        self._outbox: SimpleQueue[tuple[str, Message] | None] = SimpleQueue()
+        self._sender = threading.Thread(target=self._send_forever, name="redis-publisher", daemon=True)
 
     async def start(self) -> None:
         await super().start()
+        self._sender.start()
         self._task = asyncio.create_task(self._listen())
 
     async def stop(self) -> None:
@@ -81,15 +89,23 @@ class RedisBus(LocalBus):
             self._task.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await self._task
+        self._outbox.put(None)
+        await asyncio.to_thread(self._sender.join, PUBLISH_TIMEOUT)
         self._publisher.close()
         await super().stop()
 
     def publish(self, tenant_id: str, message: Message) -> None:
-        try:
-            self._publisher.publish(CHANNEL + tenant_id, json.dumps(message))
-        except Exception as exc:  # Redis down: the events are stored; clients catch up on reconnect
-            log.warning("redis publish failed (%s); delivering in this worker only", type(exc).__name__)
-            self._deliver_threadsafe(tenant_id, message)
+        """Queue ``message`` for Redis; returns at once, from any thread."""
+        self._outbox.put((tenant_id, message))
+
+    def _send_forever(self) -> None:
+        while (item := self._outbox.get()) is not None:
+            tenant_id, message = item
+            try:
+                self._publisher.publish(CHANNEL + tenant_id, json.dumps(message))
+            except Exception as exc:  # Redis down: the events are stored; clients catch up on reconnect
+                log.warning("redis publish failed (%s); delivering in this worker only", type(exc).__name__)
+                self._deliver_threadsafe(tenant_id, message)
 
     async def _listen(self) -> None:
         import redis.asyncio as aioredis
