@@ -6,9 +6,7 @@ import asyncio
 import contextlib
 import json
 import logging
-import threading
 from collections.abc import Iterator
-from queue import SimpleQueue
 from typing import Any
 
 log = logging.getLogger("calmline.server")
@@ -69,43 +67,55 @@ class RedisBus(LocalBus):
 
     def __init__(self, url: str) -> None:
         super().__init__()
-        import redis
-
         self.url = url
-        self._publisher = redis.Redis.from_url(url, socket_timeout=PUBLISH_TIMEOUT)
-        self._task: asyncio.Task[None] | None = None
-        # Turns are answered on the event loop: publishing there would stall every client while Redis is
-        # slow. One thread publishes instead, in the order events were stored.
-        self._outbox: SimpleQueue[tuple[str, Message] | None] = SimpleQueue()
-        self._sender = threading.Thread(target=self._send_forever, name="redis-publisher", daemon=True)
+        # Turns are answered on the event loop, so publishing must never wait there for Redis: events
+        # queue here and one task sends them, in order, on an asyncio connection.
+        self._outbox: asyncio.Queue[tuple[str, Message]] = asyncio.Queue()
+        self._tasks: list[asyncio.Task[None]] = []
 
     async def start(self) -> None:
         await super().start()
-        self._sender.start()
-        self._task = asyncio.create_task(self._listen())
+        self._tasks = [asyncio.create_task(self._send_forever()), asyncio.create_task(self._listen())]
 
     async def stop(self) -> None:
-        if self._task is not None:
-            self._task.cancel()
+        # Events still queued are stored: clients read them back when they reconnect.
+        for task in self._tasks:
+            task.cancel()
+        for task in self._tasks:
             with contextlib.suppress(asyncio.CancelledError):
-                await self._task
-        self._outbox.put(None)
-        await asyncio.to_thread(self._sender.join, PUBLISH_TIMEOUT)
-        self._publisher.close()
+                await task
         await super().stop()
 
     def publish(self, tenant_id: str, message: Message) -> None:
         """Queue ``message`` for Redis; returns at once, from any thread."""
-        self._outbox.put((tenant_id, message))
+        if self._loop is not None:
+            self._loop.call_soon_threadsafe(self._outbox.put_nowait, (tenant_id, message))
 
-    def _send_forever(self) -> None:
-        while (item := self._outbox.get()) is not None:
-            tenant_id, message = item
-            try:
-                self._publisher.publish(CHANNEL + tenant_id, json.dumps(message))
-            except Exception as exc:  # Redis down: the events are stored; clients catch up on reconnect
-                log.warning("redis publish failed (%s); delivering in this worker only", type(exc).__name__)
-                self._deliver_threadsafe(tenant_id, message)
+    async def _send_forever(self) -> None:
+        import redis.asyncio as aioredis
+
+        client = aioredis.Redis.from_url(self.url, socket_timeout=PUBLISH_TIMEOUT)
+        try:
+            while True:
+                batch = [await self._outbox.get()]
+                while not self._outbox.empty():
+                    batch.append(self._outbox.get_nowait())
+                await self._send(client, batch)
+        finally:
+            await client.aclose()
+
+    async def _send(self, client: Any, batch: list[tuple[str, Message]]) -> None:
+        try:
+            async with client.pipeline(transaction=False) as pipe:
+                for tenant_id, message in batch:
+                    pipe.publish(CHANNEL + tenant_id, json.dumps(message))
+                await pipe.execute()
+        except asyncio.CancelledError:
+            raise
+        except Exception as exc:  # Redis down or stuck: the events are stored; clients catch up on reconnect
+            log.warning("redis publish failed (%s); delivering in this worker only", type(exc).__name__)
+            for tenant_id, message in batch:
+                self._deliver(tenant_id, message)
 
     async def _listen(self) -> None:
         import redis.asyncio as aioredis
