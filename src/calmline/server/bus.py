@@ -7,7 +7,10 @@ import contextlib
 import json
 import logging
 from collections.abc import Iterator
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from redis.asyncio import Redis as AsyncRedis
 
 log = logging.getLogger("calmline.server")
 
@@ -104,14 +107,12 @@ class RedisBus(LocalBus):
         finally:
             await client.aclose()
 
-    async def _send(self, client: Any, batch: list[tuple[str, Message]]) -> None:
+    async def _send(self, client: AsyncRedis, batch: list[tuple[str, Message]]) -> None:
         try:
             async with client.pipeline(transaction=False) as pipe:
                 for tenant_id, message in batch:
                     pipe.publish(CHANNEL + tenant_id, json.dumps(message))
                 await pipe.execute()
-        except asyncio.CancelledError:
-            raise
         except Exception as exc:  # Redis down or stuck: the events are stored; clients catch up on reconnect
             log.warning("redis publish failed (%s); delivering in this worker only", type(exc).__name__)
             for tenant_id, message in batch:

@@ -67,15 +67,8 @@ class Deliverer:
 
     def wake(self) -> None:
         """Send what is due now rather than at the next poll; callable from any thread."""
-        if self._loop is None:
-            return  # not running yet: its first pass sends everything due
-        try:
-            on_loop = asyncio.get_running_loop() is self._loop
-        except RuntimeError:
-            on_loop = False
-        if on_loop:
-            self._wake.set()
-        else:  # an asyncio.Event is not thread-safe: set it from its own loop
+        if self._loop is not None:  # before it runs, its first pass sends everything due anyway
+            # An asyncio.Event is not thread-safe: it is set by its own loop, whoever asks.
             self._loop.call_soon_threadsafe(self._wake.set)
 
     async def run(self) -> None:

@@ -35,12 +35,16 @@ class KeyCheck:
 
     def remembered(self, raw: str) -> _Cached | None:
         """The answer for ``raw`` if one was looked up recently (its actor is None for a refused key)."""
+        return self._remembered(hash_key(raw))
+
+    def _remembered(self, digest: str) -> _Cached | None:
         with self._lock:
-            cached = self._cache.get(hash_key(raw))
+            cached = self._cache.get(digest)
         return cached if cached is not None and cached.until > time.monotonic() else None
 
     def actor(self, raw: str) -> Actor | None:
-        cached = self.remembered(raw)
+        digest = hash_key(raw)
+        cached = self._remembered(digest)
         if cached is not None:
             return cached.actor
         now = time.monotonic()
@@ -50,7 +54,7 @@ class KeyCheck:
         with self._lock:
             if len(self._cache) > 10_000:
                 self._cache.clear()
-            self._cache[hash_key(raw)] = _Cached(actor, now + AUTH_CACHE_SECONDS)
+            self._cache[digest] = _Cached(actor, now + AUTH_CACHE_SECONDS)
         return actor
 
 

@@ -13,7 +13,7 @@ from collections.abc import Callable
 from concurrent import futures
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, TypeGuard
 from zoneinfo import ZoneInfo
 
 import anyio
@@ -245,7 +245,7 @@ class LiveService:
         try:
             view = self._view_for_loop(actor.tenant_id)
             live = self._cached(actor, conversation_id, view) if view is not None else None
-            if live is None or turn_id in live.turn_ids or live.row.status != "active":
+            if not _takes_new_turn(live, turn_id):
                 return None
             write = self._analyse_turn(live, turn_id, speaker, text)
             committed = self._turns.submit(write)
@@ -268,7 +268,7 @@ class LiveService:
     ) -> _Stored | None:
         """The turn stored with no read at all, when this worker's copy of the conversation serves."""
         live = self._cached(actor, conversation_id)
-        if live is None or turn_id in live.turn_ids or live.row.status != "active":
+        if not _takes_new_turn(live, turn_id):
             return None
         return self._store_turn(live, turn_id, speaker, text)
 
@@ -706,6 +706,12 @@ class LiveService:
             stale = [cid for cid, live in self._live.items() if live.row.tenant_id == tenant_id]
         for conversation_id in stale:
             self._forget(conversation_id)
+
+
+def _takes_new_turn(live: _Live | None, turn_id: str) -> TypeGuard[_Live]:
+    """Whether this worker's copy can take ``turn_id`` as a new turn: it has one, the conversation is open and
+    the id is unseen (a replay is answered from storage)."""
+    return live is not None and turn_id not in live.turn_ids and live.row.status == "active"
 
 
 def _board_copy(row: ConversationRow) -> ConversationRow:
