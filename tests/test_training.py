@@ -208,12 +208,24 @@ def test_targets_are_judged_from_the_rows() -> None:
         _row("offensive", PROFANITY, macro_f1=0.94),
         _row("offensive", SHIPPED, macro_f1=0.92, latency_ms=0.8),
         _row("impolite", SHIPPED, accuracy=0.84, latency_ms=0.8),
+        _row("escalation_risk", "forecast, other casting", f1=0.70),
+        {**_row("escalation_risk", "forecast", f1=0.60, accuracy=0.55, auc=0.68), "forecast_target": True},
+        {**_row("self_harm", "calmline.self_harm.v1", precision=0.9), "explicit_recall": 0.96},
     ]
     met = {target.split()[0] + (" latency" if "ms" in target else ""): ok for target, _, ok in targets(rows)}
-    assert met == {"anger": True, "offensive": False, "impolite": True, "all latency": True}
+    assert met == {
+        "anger": True,
+        "offensive": False,
+        "impolite": True,
+        "escalation_risk": False,  # judged on the casting calmline chose, not the better-looking one
+        "self_harm": True,
+        "all latency": True,
+    }
     page = markdown(rows)
     assert "| anger | **hashed n-gram LR (shipped)** | 0.500 | 0.500 | 0.560 |" in page
     assert "| offensive macro-F1 > alt-profanity-check | 0.920 vs 0.940 | no |" in page
+    assert "| 0.600 (accuracy 0.550, ROC-AUC 0.680) | no |" in page
+    assert "| self_harm recall >= 0.95 on explicit statements | 0.960 (precision 0.900) | yes |" in page
 
 
 def _politeness_sample(folder: Path) -> Path:

