@@ -444,6 +444,7 @@ def choice_lines(rows: list[Row]) -> list[str]:
             and r.get(objective) is not None
             and not r["candidate"].endswith(LIVE)  # the shipped model itself, configured for live turns
             and not r.get("subset")  # the shipped model itself, on part of the split
+            and r["candidate"] != FINE_TUNED  # research, not a candidate to ship: its own sentence below
         ]
         best = max(others, key=lambda r: r[objective], default=None)
         if best is not None:
