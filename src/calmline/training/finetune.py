@@ -15,6 +15,7 @@ import json
 import random
 import statistics
 import time
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -62,7 +63,10 @@ def available() -> bool:
     return embedding.available()
 
 
-def fine_tuned(signal: str, folder: Path, dev_texts: list[str], log: Any = print) -> FineTuned:
+Log = Callable[[str], None]
+
+
+def fine_tuned(signal: str, folder: Path, dev_texts: list[str], log: Log = print) -> FineTuned:
     """Fine-tune (or reuse the cached run) and score ``dev_texts``."""
     train_texts, train_labels = _sample(signal, folder)
     key = _key(signal, train_texts, train_labels, dev_texts)
@@ -98,7 +102,7 @@ def _key(signal: str, texts: list[str], labels: list[int], dev_texts: list[str])
     return digest.hexdigest()[:24]
 
 
-def _run(signal: str, texts: list[str], labels: list[int], dev_texts: list[str], log: Any) -> FineTuned:
+def _run(signal: str, texts: list[str], labels: list[int], dev_texts: list[str], log: Log) -> FineTuned:
     import torch
 
     torch.manual_seed(SEED)
@@ -140,7 +144,7 @@ def _network() -> tuple[Any, Any]:
     return Classifier(), tokenizer
 
 
-def _batches(tokenizer: Any, texts: list[str], order: list[int]) -> Any:
+def _batches(tokenizer: Any, texts: list[str], order: list[int]) -> Iterator[tuple[list[int], dict[str, Any]]]:
     for start in range(0, len(order), BATCH):
         chosen = order[start : start + BATCH]
         batch = tokenizer(
@@ -149,7 +153,7 @@ def _batches(tokenizer: Any, texts: list[str], order: list[int]) -> Any:
         yield chosen, dict(batch)
 
 
-def _train(net: Any, tokenizer: Any, texts: list[str], labels: list[int], signal: str, log: Any) -> None:
+def _train(net: Any, tokenizer: Any, texts: list[str], labels: list[int], signal: str, log: Log) -> None:
     import torch
 
     positives = sum(labels)
