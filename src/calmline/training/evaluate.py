@@ -8,13 +8,14 @@ come in through its ``evaluation_rows()``)::
      "precision": float | None, "recall": float | None, "f1": float | None, "auc": float | None,
      "accuracy": float | None, "latency_ms": float | None, "note": str,
      # optional:
-     "macro_f1": float | None, "shipped": bool, "subset": bool}  # subset: part of the split only
+     "macro_f1": float | None, "shipped": bool, "subset": bool,  # subset: part of the split only
+     "forecast_target": bool, "explicit_recall": float}  # the rows the forecast and self-harm targets read
 
 Figures are fractions in [0, 1]; ``latency_ms`` is the median milliseconds for one utterance, alone
 (no batching), as a live turn would be scored; None means "not meaningful" and shows as "–".
 Candidates per signal: the obvious baseline (VADER compound <= -0.05 for moods, alt-profanity-check
 for offensive), the foundation's lexicon detector, the shipped hashed model, and an embedding head on
-all-MiniLM-L6-v2 when the optional package is installed.
+all-MiniLM-L6-v2 when the optional package is installed (and, asked for, that encoder fine-tuned: research).
 """
 
 from __future__ import annotations

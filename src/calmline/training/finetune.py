@@ -59,10 +59,6 @@ class FineTuned:
     trained_on: int
 
 
-def available() -> bool:
-    return embedding.available()
-
-
 Log = Callable[[str], None]
 
 
