@@ -72,12 +72,25 @@ def test_a_second_run_reads_the_cached_scores_instead_of_training_again(
     from calmline.training import finetune
 
     dev = POLITE[:2] + RUDE[:2]
-    first = finetune.fine_tuned("impolite", quick, dev, log=lambda message: None)
+    first = finetune.fine_tuned("impolite", quick, dev, 100, log=lambda message: None)
 
     def no_training(*args: object) -> None:
         raise AssertionError("trained again")
 
     monkeypatch.setattr(finetune, "_run", no_training)
-    second = finetune.fine_tuned("impolite", quick, dev, log=lambda message: None)
+    second = finetune.fine_tuned("impolite", quick, dev, 100, log=lambda message: None)
     assert np.array_equal(first.dev_scores, second.dev_scores)
     assert second.threshold == first.threshold
+
+
+def test_an_unreadable_cached_run_is_trained_again_not_a_crash(quick: Path) -> None:
+    from calmline.training import finetune
+
+    dev = POLITE[:2] + RUDE[:2]
+    first = finetune.fine_tuned("impolite", quick, dev, 100, log=lambda message: None)
+    (cached,) = embedding.cache_dir().glob("finetuned-*.npz")
+    cached.write_bytes(b"PK\x03\x04 cut short")  # as a disk that filled up might leave it
+    again = finetune.fine_tuned("impolite", quick, dev, 100, log=lambda message: None)
+    assert again.dev_scores.shape == first.dev_scores.shape
+    with np.load(cached) as saved:
+        assert saved["dev"].shape == first.dev_scores.shape  # and the cache is whole again

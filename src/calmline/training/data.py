@@ -9,6 +9,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import numpy as np
+
 from calmline.errors import InputError
 from calmline.model import Role, Turn
 
@@ -205,6 +207,16 @@ def load_records(signal: str, split: str, folder: Path) -> list[Record]:
         raise InputError(f"{path}: missing; is --data the folder holding {s.corpus.folder}/?")
     with path.open(encoding="utf-8") as lines:
         return [json.loads(line) for line in lines if line.strip()]
+
+
+def seeded_train_sample(signal: str, folder: Path, limit: int, seed: int) -> list[Record]:
+    """At most ``limit`` train records, chosen by ``seed``, in file order (before ``keep`` filters any out):
+    the sample the slow encoder candidates of ``calmline eval`` learn from."""
+    records = load_records(signal, "train", folder)
+    if len(records) <= limit:
+        return records
+    chosen = np.sort(np.random.default_rng(seed).permutation(len(records))[:limit])
+    return [records[i] for i in chosen]
 
 
 def load_split(signal: str, split: str, folder: Path) -> tuple[list[str], list[int]]:

@@ -12,6 +12,7 @@ import hashlib
 import os
 import tempfile
 import time
+from collections.abc import Callable
 from functools import cache
 from pathlib import Path
 from typing import Any
@@ -64,17 +65,23 @@ def embed(texts: list[str]) -> np.ndarray:
 
 def latency_ms(texts: list[str]) -> list[float]:
     """Milliseconds to embed each text alone on one thread, as a live turn would be (no batching)."""
+    model = encoder()
+    return one_thread_ms(lambda text: model.encode([text], normalize_embeddings=True, convert_to_numpy=True), texts)
+
+
+def one_thread_ms(run_one: Callable[[str], object], texts: list[str]) -> list[float]:
+    """Milliseconds of ``run_one`` on each text alone, with torch on one thread: the same single core
+    the shipped models are timed on. The first text is run once more beforehand, to warm up."""
     import torch
 
-    model = encoder()
     threads = torch.get_num_threads()
-    torch.set_num_threads(1)  # the same single core the shipped models are timed on
+    torch.set_num_threads(1)
     try:
-        model.encode(texts[:1])  # warm up
+        run_one(texts[0])
         samples = []
         for text in texts:
             start = time.perf_counter()
-            model.encode([text], normalize_embeddings=True, convert_to_numpy=True)
+            run_one(text)
             samples.append((time.perf_counter() - start) * 1e3)
     finally:
         torch.set_num_threads(threads)

@@ -33,7 +33,7 @@ from calmline.engine.context import Context
 from calmline.engine.models import UtteranceModels, load_models
 from calmline.model import Channel, ConversationInfo, CustomerState, Role, Turn
 from calmline.training import embedding
-from calmline.training.data import SPECS, data_dir, load_records, spec
+from calmline.training.data import SPECS, data_dir, load_records, seeded_train_sample, spec
 from calmline.training.metrics import binary_metrics, choose_threshold
 
 Row = dict[str, Any]
@@ -230,11 +230,7 @@ def _minilm_row(signal: str, folder: Path, dev_texts: list[str], labels: np.ndar
     from sklearn.model_selection import StratifiedKFold
 
     s = spec(signal)
-    records = load_records(signal, "train", folder)
-    chosen = np.arange(len(records))
-    if len(records) > EMBEDDING_TRAIN_LIMIT:
-        chosen = np.sort(np.random.default_rng(SEED).permutation(len(records))[:EMBEDDING_TRAIN_LIMIT])
-    sample = [records[i] for i in chosen]
+    sample = seeded_train_sample(signal, folder, EMBEDDING_TRAIN_LIMIT, SEED)
     vectors = embedding.embed([r["text"] for r in sample])
     kept = np.array([s.keep(r) for r in sample])
     x, y = vectors[kept], np.array([s.label(r) for r in sample])[kept]
@@ -270,7 +266,7 @@ def _fine_tuned_row(
 ) -> Row:
     from calmline.training import finetune
 
-    run = finetune.fine_tuned(signal, folder, texts, log)
+    run = finetune.fine_tuned(signal, folder, texts, EMBEDDING_TRAIN_LIMIT, log)
     return _row(
         signal,
         FINE_TUNED,

@@ -15,6 +15,7 @@ import json
 import random
 import statistics
 import time
+import zipfile
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -23,12 +24,10 @@ from typing import Any
 import numpy as np
 
 from calmline.training import embedding
-from calmline.training.data import load_records, spec
+from calmline.training.data import seeded_train_sample, spec
 from calmline.training.metrics import choose_threshold
 
 SEED = 13
-TRAIN_LIMIT = 12_000
-"""Texts sampled from train (seeded), like the frozen head: a full GoEmotions run takes ~20 min a signal."""
 HELD_BACK = 0.15
 """Share of the sample kept out of training to choose the threshold on."""
 EPOCHS = 2
@@ -38,7 +37,6 @@ WARMUP = 0.06
 MAX_TOKENS = 96
 LATENCY_SAMPLE = 100
 SETTINGS = {
-    "limit": TRAIN_LIMIT,
     "held_back": HELD_BACK,
     "epochs": EPOCHS,
     "batch": BATCH,
@@ -62,14 +60,16 @@ class FineTuned:
 Log = Callable[[str], None]
 
 
-def fine_tuned(signal: str, folder: Path, dev_texts: list[str], log: Log = print) -> FineTuned:
-    """Fine-tune (or reuse the cached run) and score ``dev_texts``."""
-    train_texts, train_labels = _sample(signal, folder)
-    key = _key(signal, train_texts, train_labels, dev_texts)
+def fine_tuned(signal: str, folder: Path, dev_texts: list[str], limit: int, log: Log = print) -> FineTuned:
+    """Fine-tune on the frozen head's seeded sample of at most ``limit`` train texts (or reuse the cached
+    run) and score ``dev_texts``. A full GoEmotions run would take ~20 min a signal on 2 cores."""
+    s = spec(signal)
+    sample = [r for r in seeded_train_sample(signal, folder, limit, SEED) if s.keep(r)]
+    train_texts, train_labels = [r["text"] for r in sample], [int(s.label(r)) for r in sample]
+    key = _key(signal, {"limit": limit, **SETTINGS}, train_texts, train_labels, dev_texts)
     cached = embedding.cache_dir() / f"finetuned-{key}.npz"
-    if cached.exists():
-        saved = np.load(cached)
-        return FineTuned(saved["dev"], float(saved["threshold"]), float(saved["latency"]), int(saved["n"]))
+    if (reused := _read_cached(cached)) is not None:
+        return reused
     result = _run(signal, train_texts, train_labels, dev_texts, log)
     cached.parent.mkdir(parents=True, exist_ok=True)
     partial = cached.with_suffix(".tmp.npz")
@@ -84,17 +84,20 @@ def fine_tuned(signal: str, folder: Path, dev_texts: list[str], log: Log = print
     return result
 
 
-def _sample(signal: str, folder: Path) -> tuple[list[str], list[int]]:
-    s = spec(signal)
-    records = [r for r in load_records(signal, "train", folder) if s.keep(r)]
-    if len(records) > TRAIN_LIMIT:
-        chosen = np.sort(np.random.default_rng(SEED).permutation(len(records))[:TRAIN_LIMIT])
-        records = [records[i] for i in chosen]
-    return [r["text"] for r in records], [int(s.label(r)) for r in records]
+def _read_cached(path: Path) -> FineTuned | None:
+    """The cached run, or None when there is none or it cannot be read (then it is trained again)."""
+    try:
+        # Opened here so the file is closed even when numpy cannot read it.
+        with path.open("rb") as handle, np.load(handle) as saved:
+            return FineTuned(saved["dev"], float(saved["threshold"]), float(saved["latency"]), int(saved["n"]))
+    except (OSError, ValueError, KeyError, zipfile.BadZipFile):
+        return None
 
 
-def _key(signal: str, texts: list[str], labels: list[int], dev_texts: list[str]) -> str:
-    digest = hashlib.sha256(json.dumps([signal, SETTINGS, texts, labels, dev_texts]).encode("utf-8"))
+def _key(
+    signal: str, settings: dict[str, Any], texts: list[str], labels: list[int], dev_texts: list[str]
+) -> str:
+    digest = hashlib.sha256(json.dumps([signal, settings, texts, labels, dev_texts]).encode("utf-8"))
     return digest.hexdigest()[:24]
 
 
@@ -189,18 +192,4 @@ def _predict(net: Any, tokenizer: Any, texts: list[str]) -> np.ndarray:
 
 
 def _latency_ms(net: Any, tokenizer: Any, texts: list[str]) -> float:
-    """One text at a time on one thread, as a live turn would be scored."""
-    import torch
-
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    try:
-        _predict(net, tokenizer, texts[:1])  # warm up
-        samples = []
-        for text in texts:
-            start = time.perf_counter()
-            _predict(net, tokenizer, [text])
-            samples.append((time.perf_counter() - start) * 1e3)
-    finally:
-        torch.set_num_threads(threads)
-    return statistics.median(samples)
+    return statistics.median(embedding.one_thread_ms(lambda text: _predict(net, tokenizer, [text]), texts))
