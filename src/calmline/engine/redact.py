@@ -189,8 +189,8 @@ def _cards(text: str) -> Iterator[_Found]:
 
 # --- US social security numbers --------------------------------------------------------------
 
-# Not the tail of a phone number ("+44 (0) 000-00-0000").
-_SSN_DASHED = re.compile(r"\d(?<![\w*.+)-]\d)(?<![\d+)][ .-]\d)\d\d-\d{2}-\d{4}(?![\w*]|[.-]\d)")
+_SSN_DASHED = re.compile(r"\d(?<![\w*.+)-]\d)\d\d-\d{2}-\d{4}(?![\w*]|[.-]\d)")
+_AFTER_A_NUMBER = re.compile(r"[\d+)][ .-]$")
 # Spaced or run-together nine digits are only an SSN when the customer says so.
 _SSN_LOOSE = re.compile(r"\d(?<![\w*.+)-]\d)(?<![\d+)][ .-]\d)\d\d( ?)\d{2}\1\d{4}(?![\w*]|[ .-]\d)")
 _SSN_CUE = re.compile(
@@ -199,7 +199,13 @@ _SSN_CUE = re.compile(
 
 
 def _ssns(text: str) -> Iterator[_Found]:
+    previous_end = -1
     for m in _SSN_DASHED.finditer(text):
+        # Not the tail of a phone number ("+44 (0) 000-00-0000"), unless what stands before it is the
+        # SSN just found: a list of SSNs must not need one redaction pass per number.
+        if _AFTER_A_NUMBER.match(text, max(0, m.start() - 2), m.start()) and previous_end != m.start() - 1:
+            continue
+        previous_end = m.end()
         yield _Found(m.start(), m.end(), "ssn", "[SSN]")
     for m in _SSN_LOOSE.finditer(text):
         if _SSN_CUE.search(text, max(0, m.start() - 40), m.start()):
@@ -355,7 +361,11 @@ _FINDERS: dict[str, Callable[[str, str | None], Iterator[_Found]]] = {
     "address": lambda text, _: _addresses(text),
 }
 _ALL_KINDS = frozenset(REDACTION_KINDS)
-_MAX_PASSES = 4  # each pass removes digits, so a fixed point comes quickly; this only bounds the loop
+# Numbers written one after another can each show only once the one before is replaced ("(000) 000-0000
+# 001-01-0001 000-000-0000 …": a number straight after digits is not taken, as it may be the tail of a
+# longer one), so a pass may reveal one more per such chain. Sixteen passes clear a chain of about
+# sixteen numbers; the bound keeps a hostile turn of thousands of numbers from looping long.
+_MAX_PASSES = 16
 
 
 def _enabled(kinds: Collection[str] | None) -> frozenset[str]:
@@ -374,10 +384,12 @@ def _find(text: str, context: str | None) -> list[_Found]:
     if not _WORTH_A_LOOK.search(text):
         return list(_cvvs(text, context))  # a code read out in words is the only possibility left
     taken: list[_Found] = []
+    used = bytearray(len(text))  # 1 where a piece is taken: overlap checks cost a piece's length, not the count
     for finder in _PRIORITY:
         for found in _FINDERS[finder](text, context):
-            if not any(t.start < found.end and found.start < t.end for t in taken):
+            if not any(used[found.start : found.end]):
                 taken.append(found)
+                used[found.start : found.end] = b"\x01" * (found.end - found.start)
     return taken
 
 
@@ -400,11 +412,10 @@ def redact(
     # Redacting can reveal more ("… 0000 123 is the CVV": once the phone is a placeholder, 123 stands
     # alone), so redact again until nothing new turns up; this is what makes redaction idempotent.
     for _ in range(_MAX_PASSES):
-        new = [
-            f
-            for f in _find(text, context)
-            if f.kind in enabled and not any(d.start < f.end and f.start < d.end for d in done)
-        ]
+        redacted = bytearray(len(text))
+        for d in done:
+            redacted[d.start : d.end] = b"\x01" * (d.end - d.start)
+        new = [f for f in _find(text, context) if f.kind in enabled and not any(redacted[f.start : f.end])]
         if not new:
             break
         text, done = _replace(text, done + new)
