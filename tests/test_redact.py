@@ -388,3 +388,33 @@ def test_numbers_written_one_after_another_are_all_redacted(numbers: list[str]) 
     assert len(found) == len(numbers)
     assert not re.search(r"\d", text)
     assert redact(text) == (text, [])
+
+
+def test_a_chain_of_hundreds_of_numbers_is_all_redacted() -> None:
+    # Each number shows only once the one before is known to be a piece; no pass limit may leave a tail.
+    numbers = ["(000) 000-0000", *["001-01-0001", "000-000-0000", "001-01-0001", "000 000 0000"] * 60]
+    text, found = redact(" ".join(numbers))
+    assert len(found) == len(numbers)
+    assert not re.search(r"\d", text)
+
+
+def test_a_card_inside_a_long_run_of_digit_groups_is_still_found() -> None:
+    run = " ".join(["12"] * 3000)
+    text, found = redact(f"{run} 4111 1111 1111 1111 {run}")
+    assert [f.kind for f in found] == ["card"]
+    assert "411111******1111" in text and text.count("12") >= 6000
+
+
+def test_digit_groups_running_into_a_word_keep_the_groups_before() -> None:
+    assert redact("4111 1111 1111 1111 22abc")[0] == "411111******1111 22abc"
+    assert redact("4111 1111 1111 1111abc")[0] == "4111 1111 1111 1111abc"  # the last group is a word's
+
+
+def test_every_code_opening_a_reply_about_the_code_is_redacted() -> None:
+    # The customer may give the expiry first: which short number is the code is not ours to guess.
+    text, _ = redact("expiry 0927 and the code is 123", context="What's the security code on the back?")
+    assert text == "expiry [CVV] and the code is [CVV]"
+
+
+def test_a_cvv_placeholder_is_not_the_customer_naming_the_code() -> None:
+    assert redact("[CVV] 1234 then 5678") == ("[CVV] 1234 then 5678", [])

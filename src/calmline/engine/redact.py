@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from bisect import bisect_left, bisect_right
 from collections.abc import Callable, Collection, Iterator
 from dataclasses import dataclass
 from typing import Any
@@ -52,7 +53,9 @@ _REFERENCE_REACH = 40  # characters looked at before a number for its reference 
 def _is_reference(text: str, start: int, *, bare_hash: bool = False) -> bool:
     """Whether the number starting at ``start`` is introduced as an order/ticket/… reference."""
     window = max(0, start - _REFERENCE_REACH)
-    if _REFERENCE_BEFORE.search(text, window, start):
+    # Every keyword ends in a letter or "no."; most numbers (a list of them above all) have neither before.
+    tail = text[window:start].rstrip(" \t\n#:-")[-1:]
+    if (tail.isalpha() or tail == ".") and _REFERENCE_BEFORE.search(text, window, start):
         return True
     return bare_hash and _HASH_BEFORE.search(text, window, start) is not None
 
@@ -125,7 +128,10 @@ def _ibans(text: str) -> Iterator[_Found]:
 # Runs of digit groups joined by single spaces, dashes or dots; never the tail of a word, a decimal or a
 # mask. (Here and below the look-behind follows the first digit: a pattern that starts with a plain
 # character lets the regex engine skip ahead to candidates, several times faster on long turns.)
-_DIGIT_GROUPS = re.compile(r"\d(?<![\w*.,-]\d)\d*(?:[ .-]\d+)*(?![\w*])")
+# Possessive: a run is read once. A trailing look-ahead here would make the engine give groups back one
+# at a time from every group of a long run that ends in a letter (quadratic); ``_digit_runs`` trims instead.
+_DIGIT_RUN = re.compile(r"\d(?<![\w*.,-]\d)\d*+(?:[ .-]\d++)*+")
+_WORD_OR_MASK = re.compile(r"[\w*]")
 _GROUP = re.compile(r"\d+")
 
 
@@ -140,48 +146,83 @@ def luhn_valid(digits: str) -> bool:
     return total % 10 == 0
 
 
-def _card_shaped(groups: list[str]) -> bool:
-    """Card numbers are printed and typed 4-4-4-4, 4-6-5 (Amex), 4-4-4-4-3…: a first group of four.
-
-    This is what keeps Amazon-style order numbers (3-7-7 digits) readable.
-    """
-    if len(groups) == 1:
-        return True
-    return len(groups[0]) == 4 and all(4 <= len(g) <= 6 for g in groups[1:-1]) and len(groups[-1]) <= 6
-
-
 def _mask_card(digits: str) -> str:
     """First six and last four digits kept (what PCI DSS allows to be shown), the rest starred."""
     return digits[:6] + "*" * (len(digits) - 10) + digits[-4:]
 
 
+def _digit_runs(text: str) -> Iterator[tuple[int, int]]:
+    """Spans of digit-group runs; a group running on into a word or a mask is not part of its run."""
+    for m in _DIGIT_RUN.finditer(text):
+        start, end = m.span()
+        if _WORD_OR_MASK.match(text, end):
+            end = max(text.rfind(sep, start, end) for sep in " .-")
+            if end < start:
+                continue
+        yield start, end
+
+
+_CARD_DIGITS = range(13, 20)
+
+
+def _card_ends(groups: list[str], first: int) -> list[int]:
+    """Ends of the card-shaped runs of groups from ``first``: 13–19 digits, typed as cards are printed.
+
+    Cards are printed 4-4-4-4, 4-6-5 (Amex), 4-4-4-4-3…: one group, or a first group of four, middle
+    groups of four to six and a last of at most six (this keeps Amazon-style 3-7-7 order numbers
+    readable). Growing the run stops as soon as it cannot become a card, so a run of thousands of
+    groups costs linear time.
+    """
+    head = len(groups[first])
+    if head in _CARD_DIGITS:
+        return [first + 1]
+    ends: list[int] = []
+    digits = head
+    for last in range(first + 2, len(groups) + 1 if head == 4 else first + 1):
+        tail = len(groups[last - 1])
+        digits += tail
+        if digits > _CARD_DIGITS[-1] or tail > 6:
+            break
+        if digits in _CARD_DIGITS:
+            ends.append(last)
+        if tail < 4:  # only a last group may be this short
+            break
+    return ends
+
+
 def _card_runs(groups: list[str]) -> Iterator[tuple[int, int]]:
-    """Every run of whole groups that is a Luhn-valid card number of 13–19 digits, leftmost then longest.
+    """Runs of whole groups that are Luhn-valid card numbers, leftmost then longest.
 
     All of them, not just the first: where one overlaps something surer (a "+44 …" phone number before
     it), the next may still be the card.
     """
     for first in range(len(groups)):
-        for last in range(len(groups), first, -1):
-            chosen = groups[first:last]
-            digits = "".join(chosen)
-            # No card number starts with 0 (ISO/IEC 7812 gives that major industry digit to no issuer).
-            if 13 <= len(digits) <= 19 and digits[0] != "0" and _card_shaped(chosen) and luhn_valid(digits):
+        # No card number starts with 0 (ISO/IEC 7812 gives that major industry digit to no issuer).
+        if groups[first][0] == "0":
+            continue
+        for last in reversed(_card_ends(groups, first)):
+            if luhn_valid("".join(groups[first:last])):
                 yield first, last
 
 
-def _cards(text: str) -> Iterator[_Found]:
-    for m in _DIGIT_GROUPS.finditer(text):
-        if m.end() - m.start() < 13:
+def _cards(text: str, taken: bytearray) -> Iterator[_Found]:
+    for run_start, run_end in _digit_runs(text):
+        if run_end - run_start < 13:
             continue
-        groups = list(_GROUP.finditer(text, m.start(), m.end()))
+        groups = list(_GROUP.finditer(text, run_start, run_end))
+        resume = 0  # groups before this are inside a card already taken
         for first, last in _card_runs([g.group() for g in groups]):
+            if first < resume:
+                continue
             start, end = groups[first].start(), groups[last - 1].end()
             # An order number written as one run may pass Luhn by chance; a card typed in groups is a card.
             if last - first == 1 and _is_reference(text, start):
                 continue
             digits = "".join(g.group() for g in groups[first:last])
+            free = not any(taken[start:end])  # then the caller takes it, and nothing overlapping it after
             yield _Found(start, end, "card", _mask_card(digits))
+            if free:
+                resume = last
             # "4111 1111 1111 1111 737": three or four digits typed straight after a card are its code.
             if last == len(groups) - 1 and 3 <= len(groups[last].group()) <= 4:
                 yield _Found(groups[last].start(), groups[last].end(), "cvv", "[CVV]")
@@ -227,18 +268,26 @@ _LOCAL = re.compile(r"\d(?<![\w+*.-]\d)(?<!\d[ .-]\d)\d\d-\d{4}" + _PHONE_END)
 # A national number with a trunk 0, as in the UK, India or Europe: "020 7946 0958", "07700 900123".
 _TRUNK = re.compile(r"0(?<![\w+*.-]0)(?<!\d[ .-]0)\d{2,4}[ .-]?\d{3,4}[ .-]?\d{3,4}" + _PHONE_END)
 # International: "+44 20 7946 0958", "+44 (0)20 7946 0958", "0044 20 7946 0958"; digits are counted after.
-_INTERNATIONAL = re.compile(r"(?:\+(?<![\w+*.-]\+)\d|0(?<![\w+*.-]0)(?<!\d[ .-]0)0[1-9])(?:[ .-]?[\d()])*")
+# At most 15 digits (E.164) plus a few brackets matter, so a long run is read no further than this.
+_INTERNATIONAL_REACH = 24
+_INTERNATIONAL = re.compile(
+    rf"(?:\+(?<![\w+*.-]\+)\d|0(?<![\w+*.-]0)(?<!\d[ .-]0)0[1-9])(?:[ .-]?[\d()]){{0,{_INTERNATIONAL_REACH}}}"
+)
+_INTERNATIONAL_PIECE = re.compile(r"[\d()]+")
+_NOT_DIGITS = str.maketrans("", "", "+() .-")  # what a match holds besides digits
 
 
 def _international_end(text: str, m: re.Match[str]) -> int | None:
     """End of an E.164-sized number (8–15 digits after the prefix), dropping groups beyond 15 digits."""
     body = m.group()
     prefix_digits = 0 if body.startswith("+") else 2  # "0044 …": the 00 is not part of the number
-    pieces = list(re.finditer(r"[\d()]+", body))
+    pieces = list(_INTERNATIONAL_PIECE.finditer(body))
+    if _INTERNATIONAL_PIECE.match(text, m.end()):
+        pieces.pop()  # the reach cut this group short: it is one of the groups beyond 15 digits
     while pieces:
         end = pieces[-1].end()
         candidate = body[:end].rstrip("(")
-        digits = sum(c.isdigit() for c in candidate) - prefix_digits
+        digits = len(candidate.translate(_NOT_DIGITS)) - prefix_digits
         balanced = candidate.count("(") == candidate.count(")")
         if 8 <= digits <= 15 and balanced:
             after = m.start() + len(candidate)
@@ -268,8 +317,7 @@ def _phones(text: str) -> Iterator[_Found]:
     yield from _international_phones(text)
     for pattern in (_NANP, _TRUNK, _LOCAL):
         for m in pattern.finditer(text):
-            digits = sum(c.isdigit() for c in m.group())
-            if pattern is _TRUNK and not 10 <= digits <= 11:
+            if pattern is _TRUNK and not 10 <= sum(c.isdigit() for c in m.group()) <= 11:
                 continue
             if not _is_reference(text, m.start(), bare_hash=True):
                 yield _Found(m.start(), m.end(), "phone", "[PHONE]")
@@ -277,8 +325,10 @@ def _phones(text: str) -> Iterator[_Found]:
 
 # --- card security codes ---------------------------------------------------------------------
 
+# Not our own "[CVV]" placeholder: the customer did not name the code again, and reading it as a cue would
+# make each redaction reveal the next number.
 _CVV_CUE = re.compile(
-    r"\b(?:cvv2?|cvc2?|cvn|csc|card\s+(?:verification|security)(?:\s+(?:code|value|number))?"
+    r"(?<!\[)\b(?:cvv2?|cvc2?|cvn|csc|card\s+(?:verification|security)(?:\s+(?:code|value|number))?"
     r"|(?<!social\s)security\s+(?:code|digits|number)"
     r"|(?:three|four|3|4)[\s-]+digits?(?:\s+(?:security\s+)?(?:code|number))?\s+(?:on|at|from|in)\s+the\s+back"
     r"|(?:code|number|digits)\s+(?:on|at|from|in)\s+the\s+back|back\s+of\s+(?:the|my|your)\s+card)\b",
@@ -287,8 +337,11 @@ _CVV_CUE = re.compile(
 _WORD_DIGIT = r"(?:zero|oh|one|two|three|four|five|six|seven|eight|nine)"
 # Three or four digits, possibly spaced out ("4 5 6") or said as words ("four five six"), standing alone:
 # not part of a longer number, a price, a date ("12/2027"), a decimal or a time.
+# A "[CVV]" placeholder counts as a code already given: the code nearest a cue stays the one redacted, so
+# redacting it does not promote the next number to "the code" (redaction stays idempotent in one pass).
+_CVV_PLACEHOLDER = "[CVV]"
 _CVV_CODE = re.compile(
-    r"(?<![\w*$£€/.,])(?<!\b\d[ -])(?<!\d\d[ -])"
+    r"\[CVV\]|(?<![\w*$£€/.,])(?<!\b\d[ -])(?<!\d\d[ -])"
     rf"(?:\d(?:[ -]?\d){{2,3}}|{_WORD_DIGIT}(?:[\s,-]+{_WORD_DIGIT}){{2,3}})"
     r"(?![\w*%/]|[.,:]\d|[ -]\d)",
     re.IGNORECASE,
@@ -298,12 +351,18 @@ _CVV_BEFORE = 20  # characters before a cue ("123 is the CVV")
 _CVV_REPLY = 80  # characters at the start of a reply to a turn that asked for the code
 
 
-def _cvv_after(codes: list[re.Match[str]], anchor: int, reach: int) -> re.Match[str] | None:
-    return next((c for c in codes if anchor <= c.start() <= anchor + reach), None)
+def _cvv_after(
+    codes: list[re.Match[str]], starts: list[int], anchor: int, reach: int
+) -> re.Match[str] | None:
+    """The first code starting within ``reach`` characters after ``anchor`` (``starts``: the codes' starts)."""
+    i = bisect_left(starts, anchor)
+    return codes[i] if i < len(codes) and codes[i].start() <= anchor + reach else None
 
 
-def _cvv_before(codes: list[re.Match[str]], anchor: int) -> re.Match[str] | None:
-    return next((c for c in reversed(codes) if anchor - _CVV_BEFORE <= c.end() <= anchor), None)
+def _cvv_before(codes: list[re.Match[str]], ends: list[int], anchor: int) -> re.Match[str] | None:
+    """The last code ending at most ``_CVV_BEFORE`` characters before ``anchor``."""
+    i = bisect_right(ends, anchor) - 1
+    return codes[i] if i >= 0 and codes[i].end() >= anchor - _CVV_BEFORE else None
 
 
 # Every cue holds one of these; checking for them first spares most turns the cue pattern.
@@ -325,13 +384,16 @@ def _cvvs(text: str, context: str | None) -> Iterator[_Found]:
     codes = list(_CVV_CODE.finditer(text))
     if not codes:
         return
+    starts, ends = [c.start() for c in codes], [c.end() for c in codes]
     chosen: list[re.Match[str] | None] = []
-    if asked_before:  # "What's the security code?" / "It's 123."
-        chosen.append(_cvv_after(codes, 0, _CVV_REPLY))
+    if asked_before:  # "What's the security code?" / "It's 123.": any code opening the reply may be it
+        chosen.extend(codes[: bisect_right(starts, _CVV_REPLY)])
     for cue in cues:
-        chosen.append(_cvv_after(codes, cue.end(), _CVV_AFTER) or _cvv_before(codes, cue.start()))
+        after = _cvv_after(codes, starts, cue.end(), _CVV_AFTER)
+        chosen.append(after or _cvv_before(codes, ends, cue.start()))
     for code in {c.start(): c for c in chosen if c is not None}.values():
-        yield _Found(code.start(), code.end(), "cvv", "[CVV]")
+        if code.group() != _CVV_PLACEHOLDER:
+            yield _Found(code.start(), code.end(), "cvv", _CVV_PLACEHOLDER)
 
 
 # --- street addresses ------------------------------------------------------------------------
@@ -350,22 +412,28 @@ def _addresses(text: str) -> Iterator[_Found]:
 
 # --- redaction -------------------------------------------------------------------------------
 
-_FINDERS: dict[str, Callable[[str, str | None], Iterator[_Found]]] = {
-    "email": lambda text, _: _emails(text),
-    "iban": lambda text, _: _ibans(text),
-    "plus_phone": lambda text, _: _plus_phones(text),
-    "card": lambda text, _: _cards(text),
-    "ssn": lambda text, _: _ssns(text),
-    "phone": lambda text, _: _phones(text),
-    "cvv": _cvvs,
-    "address": lambda text, _: _addresses(text),
+# Each finder reads the text, the previous turn and what has been taken so far (only cards need the last).
+_Finder = Callable[[str, str | None, bytearray], Iterator[_Found]]
+_FINDERS: dict[str, _Finder] = {
+    "email": lambda text, _, __: _emails(text),
+    "iban": lambda text, _, __: _ibans(text),
+    "plus_phone": lambda text, _, __: _plus_phones(text),
+    "card": lambda text, _, taken: _cards(text, taken),
+    "ssn": lambda text, _, __: _ssns(text),
+    "phone": lambda text, _, __: _phones(text),
+    "cvv": lambda text, context, _: _cvvs(text, context),
+    "address": lambda text, _, __: _addresses(text),
 }
 _ALL_KINDS = frozenset(REDACTION_KINDS)
-# Numbers written one after another can each show only once the one before is replaced ("(000) 000-0000
-# 001-01-0001 000-000-0000 …": a number straight after digits is not taken, as it may be the tail of a
-# longer one), so a pass may reveal one more per such chain. Sixteen passes clear a chain of about
-# sixteen numbers; the bound keeps a hostile turn of thousands of numbers from looping long.
-_MAX_PASSES = 16
+# A number straight after digits is not taken (it may be the tail of a longer one), so in "(000) 000-0000
+# 001-01-0001 000-000-0000 …" each number shows only once the one before is known to be a piece: numbers
+# that may follow a piece are looked for right after it, in a window wide enough for the longest phone.
+_CHAINED: tuple[str, ...] = ("ssn", "phone")
+_CHAIN_WINDOW = 64
+_CHAIN_STARTS = frozenset("0123456789(+")
+# Redacting can still reveal more ("… 0000 123 is the CVV": once the phone is a placeholder, 123 stands
+# alone), so the redacted text is read again; a constant number of passes keeps the time linear.
+_MAX_PASSES = 3
 
 
 def _enabled(kinds: Collection[str] | None) -> frozenset[str]:
@@ -386,11 +454,40 @@ def _find(text: str, context: str | None) -> list[_Found]:
     taken: list[_Found] = []
     used = bytearray(len(text))  # 1 where a piece is taken: overlap checks cost a piece's length, not the count
     for finder in _PRIORITY:
-        for found in _FINDERS[finder](text, context):
+        for found in _FINDERS[finder](text, context, used):
             if not any(used[found.start : found.end]):
                 taken.append(found)
                 used[found.start : found.end] = b"\x01" * (found.end - found.start)
+    _follow_chains(text, taken, used)
     return taken
+
+
+def _follow_chains(text: str, taken: list[_Found], used: bytearray) -> None:
+    """Add the numbers written straight after a piece, and after those, as if the piece were replaced."""
+    pending = [f for f in taken if f.kind != "card"]  # a masked card still ends in digits
+    while pending:
+        piece = pending.pop()
+        follower = _follower(text, piece.end)
+        if follower is not None and not any(used[follower.start : follower.end]):
+            taken.append(follower)
+            used[follower.start : follower.end] = b"\x01" * (follower.end - follower.start)
+            pending.append(follower)
+
+
+def _follower(text: str, end: int) -> _Found | None:
+    """A phone or SSN starting after one separator at ``end``, read as if a placeholder ended there."""
+    # After a dot or a dash no number is taken even past a placeholder; only a space lets one follow.
+    if text[end : end + 2].removeprefix(" ")[:1] not in _CHAIN_STARTS:
+        return None
+    window = "]" + text[end : end + _CHAIN_WINDOW]  # "]" stands for the placeholder's last character
+    whole = end + _CHAIN_WINDOW >= len(text)
+    for kind in _CHAINED:
+        for found in _FINDERS[kind](window, None, bytearray(len(window))):
+            # Only a number right after the piece, and one the window did not cut short.
+            if found.start <= 2 and (whole or found.end < len(window)):
+                shift = end - 1
+                return _Found(found.start + shift, found.end + shift, found.kind, found.replacement)
+    return None
 
 
 def redact(
@@ -409,8 +506,6 @@ def redact(
     if not enabled:
         return text, []
     done: list[_Found] = []  # replacements made so far, at their place in the current text
-    # Redacting can reveal more ("… 0000 123 is the CVV": once the phone is a placeholder, 123 stands
-    # alone), so redact again until nothing new turns up; this is what makes redaction idempotent.
     for _ in range(_MAX_PASSES):
         redacted = bytearray(len(text))
         for d in done:
