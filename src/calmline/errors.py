@@ -4,6 +4,7 @@ CalmlineError
 ├── InputError            a transcript or draft calmline cannot read
 │   └── TranscriptError   a transcript file: empty, unknown format, bad encoding, too large
 ├── PlaybookError         a playbook that does not validate (names file, line and field)
+├── BudgetExceededError   analysis that ran past its time budget (nothing was recorded)
 └── RegistryError         an unknown or duplicate component name
 """
 
@@ -26,3 +27,7 @@ class PlaybookError(CalmlineError):
 
 class RegistryError(CalmlineError):
     """An unknown or duplicate registered component name."""
+
+
+class BudgetExceededError(CalmlineError):
+    """Analysis that ran past the time budget its caller gave; nothing of it was recorded."""

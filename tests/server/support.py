@@ -78,6 +78,7 @@ class ServerProcess:
     port: int = field(default_factory=free_port)
     process: subprocess.Popen[bytes] | None = None
     log_path: Path | None = None
+    env: dict[str, str] = field(default_factory=dict)  # more settings, e.g. CALMLINE_ANALYSIS_BUDGET
 
     @property
     def url(self) -> str:
@@ -98,6 +99,7 @@ class ServerProcess:
         }
         if self.redis_url:
             env["CALMLINE_REDIS_URL"] = self.redis_url
+        env.update(self.env)
         command = [
             sys.executable,
             "-m",

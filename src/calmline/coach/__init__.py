@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING
 from calmline.coach.checks import CHECKS, Draft, Problem
 from calmline.coach.edits import OffsetMap, apply
 from calmline.engine.context import Context
+from calmline.engine.pipeline import check_deadline
 from calmline.engine.redact import redact
 from calmline.model import CoachReport, Conversation, Finding, Role, Signal, Turn
 from calmline.playbook import Playbook
@@ -27,16 +28,18 @@ def coach(draft: str, context: Context, signals: list[Signal], playbook: Playboo
     return _render(_problems(draft, context, signals, playbook), draft, OffsetMap(draft, draft))
 
 
-def coach_session(draft: str, session: Session) -> CoachReport:
+def coach_session(draft: str, session: Session, deadline: float | None = None) -> CoachReport:
     """Coach ``draft`` as the next agent turn of a live session; nothing is recorded.
 
     The draft is redacted for analysis like any turn, but spans, quotes and rewrites are given
-    in the agent's own text, so a rewrite keeps the phone number they typed.
+    in the agent's own text, so a rewrite keeps the phone number they typed. Past ``deadline`` (a
+    ``time.monotonic()`` instant) the work stops with ``BudgetExceededError``.
     """
     clean, _ = redact(draft)
     turn = Turn(speaker=session.info.agent_name or "agent", role=Role.agent, text=clean)
-    signals = session.detect(turn)
+    signals = session.detect(turn, deadline)
     problems = _problems(clean, session.context(), signals, session.engine.playbook)
+    check_deadline(deadline, "the draft checks")
     return _render(problems, draft, OffsetMap(draft, clean))
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from collections.abc import Collection, Iterable, Iterator
 from functools import cache
 from typing import Any
@@ -12,6 +13,7 @@ from calmline.engine.redact import redact
 from calmline.engine.rules import RuleBook
 from calmline.engine.state import StateTracker
 from calmline.engine.summary import summarize
+from calmline.errors import BudgetExceededError
 from calmline.model import (
     Conversation,
     ConversationAnalysis,
@@ -92,22 +94,31 @@ class Session:
     def context(self) -> Context:
         return Context(self.info, self.history, self.state, len(self.history))
 
-    def detect(self, turn: Turn) -> list[Signal]:
-        """Signals for ``turn`` (already redacted) as the next turn, without recording it."""
+    def detect(self, turn: Turn, deadline: float | None = None) -> list[Signal]:
+        """Signals for ``turn`` (already redacted) as the next turn, without recording it.
+
+        ``deadline`` (a ``time.monotonic()`` instant) stops the work between detectors once passed.
+        """
         context = self.context()
         signals: list[Signal] = []
         for detector in self.engine.detectors:
             if turn.role in detector.roles:
                 signals.extend(detector(turn, context))
+                check_deadline(deadline, detector.name)
         return signals
 
-    def add(self, turn: Turn) -> TurnAnalysis:
-        """Analyse the next turn and record it."""
+    def add(self, turn: Turn, deadline: float | None = None) -> TurnAnalysis:
+        """Analyse the next turn and record it.
+
+        Past ``deadline`` (a ``time.monotonic()`` instant) the analysis stops with ``BudgetExceededError``
+        and the session is left as it was: the turn is not recorded.
+        """
         # The previous turn is the context: "what's the security code?" makes a bare "123" a code.
         previous = self.history[-1].text if self.history else None
         text, redactions = redact(turn.text, self.redaction_kinds, previous)
+        check_deadline(deadline, "redaction")
         clean = turn.model_copy(update={"text": text})
-        signals = self.detect(clean)
+        signals = self.detect(clean, deadline)
         state = self.engine.tracker.update(self.state, clean, signals, self.context())
         guidance, alerts = self.engine.rules.apply(clean, signals, state, self.context(), self._fired)
         analysis = TurnAnalysis(
@@ -136,6 +147,12 @@ class Session:
     @property
     def customer_turns(self) -> list[TurnAnalysis]:
         return [t for t in self.history if t.role is Role.customer]
+
+
+def check_deadline(deadline: float | None, stage: str) -> None:
+    """Raise ``BudgetExceededError`` when ``deadline`` (a ``time.monotonic()`` instant) has passed."""
+    if deadline is not None and time.monotonic() > deadline:
+        raise BudgetExceededError(f"analysis ran past its time budget (stopped after {stage}); nothing was recorded")
 
 
 def _with_authority(name: str, config: dict[str, Any], playbook: Playbook) -> dict[str, Any]:

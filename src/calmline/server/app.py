@@ -23,7 +23,7 @@ from starlette.concurrency import run_in_threadpool
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from calmline import web
-from calmline.errors import CalmlineError, InputError, PlaybookError
+from calmline.errors import BudgetExceededError, CalmlineError, InputError, PlaybookError
 from calmline.server import metrics, streams
 from calmline.server.bus import make_bus
 from calmline.server.delivery import Deliverer, check_url, webhook_secret
@@ -88,7 +88,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.settings = settings
     app.state.bus = make_bus(settings.redis_url)
     app.state.service = LiveService(
-        settings.database_url, app.state.bus.publish, settings.session_cache_turns
+        settings.database_url,
+        app.state.bus.publish,
+        settings.session_cache_turns,
+        settings.analysis_budget_seconds,
     )
     app.state.keys = KeyCheck(settings.database_url)
     app.state.rate_limit = RateLimit(settings.rate_per_second, settings.rate_burst)
@@ -168,6 +171,11 @@ def _error_handlers(app: FastAPI) -> None:
     @app.exception_handler(PlaybookError)
     async def bad_playbook(_: Request, exc: PlaybookError) -> JSONResponse:
         return detail(422, str(exc))
+
+    @app.exception_handler(BudgetExceededError)
+    async def over_budget(_: Request, exc: BudgetExceededError) -> JSONResponse:
+        # The server is fine; this text took too long to analyse. Sending it again will not help.
+        return detail(503, "the text could not be analysed within the time budget; it was not stored")
 
     @app.exception_handler(CalmlineError)
     async def bad_input(_: Request, exc: CalmlineError) -> JSONResponse:

@@ -25,10 +25,11 @@ from sqlalchemy.orm import Session as DbSession
 from calmline.coach import coach_session
 from calmline.engine.pipeline import Engine, Session
 from calmline.engine.redact import REDACTION_KINDS, redact, redact_json
-from calmline.errors import CalmlineError, InputError
+from calmline.errors import BudgetExceededError, CalmlineError, InputError
 from calmline.model import Conversation, Role, Turn
 from calmline.playbook import Playbook, load_playbook_text
 from calmline.records.record import build_record
+from calmline.server.settings import ANALYSIS_BUDGET_SECONDS
 from calmline.server.turns import CONVERSATIONS, Message, TurnWrite, board_entry, store_turns, turn_write
 from calmline.storage.audit import audit
 from calmline.storage.commitments import store_commitments
@@ -44,6 +45,10 @@ log = logging.getLogger("calmline.server")
 # loop's path, which keeps using a view while a thread reads it anew).
 TENANT_CACHE_SECONDS = 5.0
 STALE_RETRIES = 3
+# Analysis on the event loop stalls every conversation of the worker, so only a turn short enough to take
+# a few milliseconds whatever its text (analysis is linear in its length) is analysed there; longer ones
+# go to a worker thread.
+LOOP_TEXT_CHARS = 1_000
 
 _OPEN_CONVERSATION = insert(CONVERSATIONS)  # built once: conversations open often
 _BOARD_FIELDS = (
@@ -140,9 +145,16 @@ class _Stored:
 class LiveService:
     """Everything the server does, without HTTP: the routes translate requests into these calls."""
 
-    def __init__(self, database_url: str, publish: Publish, cache_turns: int = 20_000) -> None:
+    def __init__(
+        self,
+        database_url: str,
+        publish: Publish,
+        cache_turns: int = 20_000,
+        analysis_budget: float = ANALYSIS_BUDGET_SECONDS,
+    ) -> None:
         self.database_url = database_url
         self.publish = publish
+        self.analysis_budget = analysis_budget
         self._turns = GroupCommit(database_url, store_turns, name="turn-writer")
         self._opens: GroupCommit[Callable[[DbSession], Message], Message] = GroupCommit(
             database_url, store_each, name="conversation-writer"
@@ -228,7 +240,9 @@ class LiveService:
         Handing every turn to a thread pool cost more than the analysis: two thread hops per request,
         and dozens of threads taking turns at the interpreter lock made each turn wait for the others.
         """
-        stored = await self._add_turn_here(actor, conversation_id, turn_id, speaker, text)
+        stored = None
+        if len(text) <= LOOP_TEXT_CHARS:
+            stored = await self._add_turn_here(actor, conversation_id, turn_id, speaker, text)
         if stored is None:
             return await anyio.to_thread.run_sync(self.add_turn, actor, conversation_id, turn_id, speaker, text)
         for event in stored.events:
@@ -247,7 +261,10 @@ class LiveService:
             live = self._cached(actor, conversation_id, view) if view is not None else None
             if not _takes_new_turn(live, turn_id):
                 return None
-            write = self._analyse_turn(live, turn_id, speaker, text)
+            # Never wait on the loop for a turn another thread is analysing: that one goes to a thread too.
+            write = self._analyse_turn(live, turn_id, speaker, text, wait=False)
+            if write is None:
+                return None
             committed = self._turns.submit(write)
         finally:
             if committed is None:
@@ -300,21 +317,33 @@ class LiveService:
     def _store_turn(self, live: _Live, turn_id: str, speaker: str, text: str) -> _Stored | None:
         """Analyse and store the turn; None when the stored conversation moved on (the copy is dropped)."""
         write = self._analyse_turn(live, turn_id, speaker, text)
+        assert write is not None  # waited for its turn to analyse
         committed = self._turns.submit(write)
         futures.wait([committed])
         return self._stored(live, turn_id, write, committed)
 
-    def _analyse_turn(self, live: _Live, turn_id: str, speaker: str, text: str) -> TurnWrite:
+    def _analyse_turn(
+        self, live: _Live, turn_id: str, speaker: str, text: str, *, wait: bool = True
+    ) -> TurnWrite | None:
+        """The turn's rows, analysed within the budget; None when ``wait`` is off and another turn is in analysis."""
+        if not self._analysing.acquire(blocking=wait):
+            return None
         now = utcnow()
         try:
-            with self._analysing:
-                analysis = live.session.add(
-                    Turn(id=turn_id, speaker=speaker, role=Role(speaker), text=text, timestamp=now)
-                )
-                return turn_write(live.row, turn_id, analysis, now)
+            turn = Turn(id=turn_id, speaker=speaker, role=Role(speaker), text=text, timestamp=now)
+            analysis = live.session.add(turn, deadline=time.monotonic() + self.analysis_budget)
+            return turn_write(live.row, turn_id, analysis, now)
+        except BudgetExceededError:
+            log.warning(
+                "turn %s of conversation %s not analysed within %.1f s (%d characters); not stored",
+                turn_id, live.row.id, self.analysis_budget, len(text),
+            )  # fmt: skip
+            raise
         except BaseException:
             self._forget(live.row.id)  # the session may hold half a turn: the next call rebuilds it
             raise
+        finally:
+            self._analysing.release()
 
     def _stored(
         self, live: _Live, turn_id: str, write: TurnWrite, committed: futures.Future[list[Message] | None]
@@ -340,7 +369,8 @@ class LiveService:
             session = self._fresh(db, actor, conversation_id).session
             previous = session.history[-1].text if session.history else None
             clean = redact(draft, kinds=session.redaction_kinds, context=previous)[0]
-            return coach_session(clean, session).model_dump(mode="json")
+            deadline = time.monotonic() + self.analysis_budget
+            return coach_session(clean, session, deadline).model_dump(mode="json")
 
     def check_conversation(self, actor: Actor, conversation_id: str) -> None:
         """Raise NotFoundError unless the conversation is the actor's tenant's."""

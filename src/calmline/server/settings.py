@@ -9,10 +9,18 @@ from pathlib import Path
 
 from calmline.storage.database import data_dir, database_url
 
+# Seconds a turn's or a draft's analysis may take before it is stopped and answered with an error.
+ANALYSIS_BUDGET_SECONDS = 2.0
+
 
 def _int(name: str, default: int) -> int:
     value = os.environ.get(name)
     return int(value) if value else default
+
+
+def _float(name: str, default: float) -> float:
+    value = os.environ.get(name)
+    return float(value) if value else default
 
 
 @dataclass(frozen=True)
@@ -30,6 +38,9 @@ class Settings:
     # Live conversations kept in memory per worker, counted in turns (a session's memory grows with its
     # history). Past it the least recently active are dropped and rebuilt from storage if they go on.
     session_cache_turns: int = field(default_factory=lambda: _int("CALMLINE_SESSION_CACHE_TURNS", 20_000))
+    analysis_budget_seconds: float = field(
+        default_factory=lambda: _float("CALMLINE_ANALYSIS_BUDGET", ANALYSIS_BUDGET_SECONDS)
+    )
 
 
 def secret_key() -> bytes:
