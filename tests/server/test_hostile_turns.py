@@ -78,6 +78,10 @@ def test_analysis_past_its_budget_is_an_error_and_nothing_is_stored(
             assert draft.status_code == 503
             view = client.get(f"/v1/conversations/{cid}", headers=tenant.headers("agent"))
             assert view.status_code == 200 and view.json()["turns"] == []
+            closing = client.post(f"/v1/conversations/{cid}/close", headers=tenant.headers("agent"))
+            assert closing.status_code == 503
+            view = client.get(f"/v1/conversations/{cid}", headers=tenant.headers("agent")).json()
+            assert view["status"] == "active", "a record not built in time leaves the conversation open"
             assert client.get("/health").status_code == 200
         assert "not analysed within" in process.logs()
     finally:

@@ -23,7 +23,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session as DbSession
 
 from calmline.coach import coach_session
-from calmline.engine.pipeline import Engine, Session
+from calmline.engine.pipeline import Engine, Session, check_deadline
 from calmline.engine.redact import REDACTION_KINDS, redact, redact_json
 from calmline.errors import BudgetExceededError, CalmlineError, InputError
 from calmline.model import Conversation, Role, Turn
@@ -405,9 +405,12 @@ class LiveService:
                     return conversation.record or {}
                 session = self._fresh(db, actor, conversation_id).session
                 tenant = _tenant(db, actor)  # read now: the record is written in the tenant's zone
+                deadline = time.monotonic() + self.analysis_budget
                 result = build_record(
                     session.result(), session.engine.playbook, tenant.settings.get("timezone")
                 )
+                # Checked once built (nothing is stored yet): the conversation stays open and can be closed again.
+                check_deadline(deadline, "the record")
                 store_commitments(db, actor.tenant_id, conversation_id, result.commitments)
                 record = result.model_dump(mode="json")
                 conversation.status = "closed"
