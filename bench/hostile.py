@@ -151,3 +151,50 @@ def stages(engine: Engine) -> dict[str, Callable[[str], object]]:
         "coach (draft)": lambda text: coach_draft(text),
         "record (2 turns)": record,
     }
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--lengths", default="1000,5000,20000", help="text lengths in characters")
+    parser.add_argument("--repeat", type=int, default=3, help="runs per text; the fastest is kept")
+    parser.add_argument("--only", help="run only the generators whose name contains this")
+    args = parser.parse_args()
+    lengths = [int(n) for n in args.lengths.split(",")]
+    engine = Engine.default()
+    work = stages(engine)
+    shapes = {n: g for n, g in generators().items() if not args.only or args.only in n}
+    ordinary = {stage: statistics.median(_time_ms(lambda r=run: r(ORDINARY[:200]), 1) for _ in range(20))
+                for stage, run in work.items()}  # fmt: skip
+    print(f"{len(shapes)} generators x {lengths} characters, fastest of {args.repeat} runs each\n")
+    print("ordinary 200-character turn: " + ", ".join(f"{s} {ms:.2f} ms" for s, ms in ordinary.items()) + "\n")
+    worst: dict[str, dict[int, tuple[float, str]]] = {stage: {} for stage in work}
+    growth: dict[str, tuple[float, str]] = {}
+    header = f"{'generator':44s} {'stage':24s}" + "".join(f"{n:>10,d}" for n in lengths) + "  growth  x ordinary"
+    print(header)
+    for name, make in shapes.items():
+        texts = {n: make(n) for n in lengths}
+        for stage, run in work.items():
+            times = {n: _time_ms(lambda r=run, t=text: r(t), args.repeat) for n, text in texts.items()}
+            ratio = times[lengths[-1]] / max(times[lengths[0]], 1e-3)
+            row = "".join(f"{ms:10.2f}" for ms in times.values())
+            print(f"{name[:44]:44s} {stage:24s}{row}  {ratio:6.1f}  {times[lengths[-1]] / ordinary[stage]:9.0f}")
+            for n, ms in times.items():
+                if ms > worst[stage].get(n, (0.0, ""))[0]:
+                    worst[stage][n] = (ms, name)
+            if ratio > growth.get(stage, (0.0, ""))[0]:
+                growth[stage] = (ratio, name)
+        sys.stdout.flush()
+    longest = lengths[-1]
+    targets = {"redact": 50.0, "engine (customer turn)": 100.0, "engine (agent turn)": 100.0}
+    print(f"\nworst case per stage (ms; growth = {longest:,} vs {lengths[0]:,} characters, linear <= 25x):")
+    for stage in work:
+        ms, name = worst[stage][longest]
+        target = targets.get(stage)
+        verdict = f"target <= {target:.0f} ms: {'met' if ms <= target else 'MISSED'}" if target else ""
+        print(f"  {stage:24s} {ms:8.2f} ms at {longest:,} ({name}); growth {growth[stage][0]:.1f}x "
+              f"({growth[stage][1]}) {verdict}")  # fmt: skip
+    print(f"peak memory (max RSS): {resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024:.0f} MB")
+
+
+if __name__ == "__main__":
+    main()

@@ -48,7 +48,7 @@ STALE_RETRIES = 3
 # Analysis on the event loop stalls every conversation of the worker, so only a turn short enough to take
 # a few milliseconds whatever its text (analysis is linear in its length) is analysed there; longer ones
 # go to a worker thread.
-LOOP_TEXT_CHARS = 1_000
+LOOP_TEXT_CHARS = 500
 
 _OPEN_CONVERSATION = insert(CONVERSATIONS)  # built once: conversations open often
 _BOARD_FIELDS = (
