@@ -7,7 +7,7 @@ import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
-from calmline.engine.text import STOPWORDS, WORD, sentences
+from calmline.engine.text import STOPWORDS, WORD
 
 Replacement = str | Callable[[str], str]
 """New text for a span: fixed words, or a function of the span's current text."""
@@ -46,14 +46,6 @@ def apply(text: str, edits: Sequence[Edit]) -> str:
 # --- sentences -----------------------------------------------------------------------------
 
 
-def sentence_at(text: str, position: int) -> tuple[int, int]:
-    """The span of the sentence containing ``position`` (the whole text if none does)."""
-    for start, end in sentences(text):
-        if start <= position < end:
-            return start, end
-    return 0, len(text)
-
-
 def words(text: str) -> int:
     return len(WORD.findall(text))
 
@@ -82,7 +74,8 @@ def only_sentence(text: str, span: tuple[int, int]) -> bool:
 # --- tidying -------------------------------------------------------------------------------
 
 SPACES = re.compile(r"[ \t]{2,}")
-SPACE_BEFORE_PUNCT = re.compile(r"[ \t]+([,.!?;:])")
+# Only from the start of a run of spaces: tried from inside one it re-read the run (quadratic).
+SPACE_BEFORE_PUNCT = re.compile(r"(?<![ \t])[ \t]+([,.!?;:])")
 LEADING_PUNCT = re.compile(r"^[\s,;:—–-]+")
 DOUBLE_PUNCT = re.compile(r"([,;:])\s*([.!?])|,\s*,")
 PIECE_START = re.compile(r"(^|[.!?]\s+)([a-z])")

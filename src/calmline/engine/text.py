@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from bisect import bisect_left, bisect_right
 from collections.abc import Iterable
 from functools import lru_cache
 
@@ -147,8 +148,38 @@ def content_words(text: str) -> frozenset[str]:
     )
 
 
-def sentences(text: str) -> list[tuple[int, int]]:
-    """Spans of the sentences of ``text``, stripped of surrounding spaces."""
+Span = tuple[int, int]
+
+
+class Spans:
+    """Ordered, disjoint spans of one text, found by position in logarithmic time."""
+
+    __slots__ = ("length", "spans", "starts")
+
+    def __init__(self, spans: Iterable[Span], length: int) -> None:
+        self.spans = tuple(spans)
+        self.starts = [start for start, _ in self.spans]
+        self.length = length
+
+    def at(self, position: int) -> Span:
+        """The span that contains ``position``, else the whole text."""
+        index = bisect_right(self.starts, position) - 1
+        if index >= 0 and position < self.spans[index][1]:
+            return self.spans[index]
+        return 0, self.length
+
+    def from_(self, position: int) -> tuple[Span, ...]:
+        """The spans that start at or after ``position``."""
+        return self.spans[bisect_left(self.starts, position) :]
+
+
+@lru_cache(maxsize=64)
+def sentence_index(text: str) -> Spans:
+    """The sentences of ``text`` (see ``sentences``), split once per text.
+
+    Detectors and the coach ask again for each phrase they found, so a turn of thousands of
+    phrases was split thousands of times (quadratic).
+    """
     spans = []
     for m in SENTENCE.finditer(text):
         start, end = m.start(), m.end()
@@ -158,4 +189,14 @@ def sentences(text: str) -> list[tuple[int, int]]:
             end -= 1
         if start < end:
             spans.append((start, end))
-    return spans
+    return Spans(spans, len(text))
+
+
+def sentences(text: str) -> tuple[Span, ...]:
+    """Spans of the sentences of ``text``, stripped of surrounding spaces, in order."""
+    return sentence_index(text).spans
+
+
+def sentence_at(text: str, position: int) -> Span:
+    """The span of the sentence of ``text`` that contains ``position`` (the whole text if none does)."""
+    return sentence_index(text).at(position)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from bisect import bisect_left, bisect_right
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
@@ -150,11 +151,31 @@ def strongest(hits: Iterable[Hit], threshold: float) -> list[Hit]:
         (h for h in hits if h.score >= threshold),
         key=lambda h: (-h.score, h.start - h.end, h.start),
     )
-    chosen: list[Hit] = []
+    chosen: list[Hit] = []  # in text order, never overlapping one another
+    starts: list[int] = []
     for hit in kept:
-        if not any(c.start < hit.end and hit.start < c.end for c in chosen):
-            chosen.append(hit)
-    return sorted(chosen, key=lambda h: h.start)
+        # Of the chosen hits starting before this one ends, the last one reaches furthest.
+        before = bisect_left(starts, hit.end) - 1
+        if before < 0 or chosen[before].end <= hit.start:
+            at = bisect_right(starts, hit.start)
+            starts.insert(at, hit.start)
+            chosen.insert(at, hit)
+    return chosen
+
+
+class Cover:
+    """Spans, asked in logarithmic time whether one of them covers a given span."""
+
+    def __init__(self, spans: Iterable[tuple[int, int]]) -> None:
+        ordered = sorted(spans)
+        self.starts = [start for start, _ in ordered]
+        self.reach: list[int] = []  # the furthest end of the spans up to each one
+        for _, end in ordered:
+            self.reach.append(max(end, self.reach[-1]) if self.reach else end)
+
+    def contain(self, start: int, end: int) -> bool:
+        last = bisect_right(self.starts, start) - 1
+        return last >= 0 and self.reach[last] >= end
 
 
 def to_signal(

@@ -8,9 +8,8 @@ from functools import lru_cache
 
 from calmline.engine.context import Context
 from calmline.engine.detectors._phrase import AGENT, PhraseDetector
-from calmline.engine.detectors.agent_tone import sentence_of
 from calmline.engine.registry import register
-from calmline.engine.text import STOPWORDS, evidence, phrases, sentences
+from calmline.engine.text import STOPWORDS, evidence, phrases, sentence_at, sentences
 from calmline.model import Evidence, Role, Signal, Turn
 
 # --- commitments: shared parsing ---------------------------------------------------------
@@ -47,8 +46,10 @@ DUE = re.compile(
     r"|right away|straight away|immediately|asap|as soon as possible)\b",
     re.IGNORECASE,
 )
+# An amount before its unit is at most 24 digits and commas: unbounded, the run "1,2,3,…" was re-read
+# from each of its digits looking for the unit (quadratic); no real amount is that long.
 AMOUNT = re.compile(
-    r"[$£€]\s?(?P<a>\d[\d,]*(?:\.\d{1,2})?)|(?P<b>\d[\d,]*(?:\.\d{1,2})?)\s?(?:dollars|pounds|"
+    r"[$£€]\s?(?P<a>\d[\d,]*(?:\.\d{1,2})?)|(?P<b>\d[\d,]{0,23}(?:\.\d{1,2})?)\s?(?:dollars|pounds|"
     r"euros|usd|gbp|eur|bucks)\b",
     re.IGNORECASE,
 )
@@ -83,14 +84,16 @@ def refund_over_limit(text: str, start: int, end: int, max_refund: float) -> flo
     over = [
         value
         for value, s, _ in amounts(text, start, end)
-        if value > max_refund and not NEGATED_BEFORE.search(text, start, s)
+        # A negation and one word fit in 48 characters; searching from the sentence start instead
+        # read the sentence again for each amount in it (quadratic on a list of amounts).
+        if value > max_refund and not NEGATED_BEFORE.search(text, max(start, s - 48), s)
     ]
     return max(over, default=None)
 
 
 def clause_end(text: str, start: int) -> int:
     """Where the clause that starts at ``start`` ends: sentence end, or a ';' or ', but'."""
-    _, sentence_end = sentence_of(text, start)
+    _, sentence_end = sentence_at(text, start)
     stop = CLAUSE_END.search(text, start, sentence_end)
     end = stop.start() if stop else sentence_end
     return len(text[:end].rstrip(" .!?,"))
@@ -188,7 +191,7 @@ class PromiseDetector:
         clause = text[start:end].lower()
         if any(allowed in clause for allowed in self.may_promise):
             return False
-        sentence_start, sentence_end = sentence_of(text, start)
+        sentence_start, sentence_end = sentence_at(text, start)
         if unconditional(text, sentence_start, sentence_end):
             return True
         return refund_over_limit(text, sentence_start, sentence_end, self.max_refund) is not None

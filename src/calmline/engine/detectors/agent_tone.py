@@ -9,16 +9,8 @@ from typing import ClassVar
 from calmline.engine.context import Context
 from calmline.engine.detectors._phrase import AGENT, Keep, PhraseDetector, matches
 from calmline.engine.registry import register
-from calmline.engine.text import WORD, evidence, phrases, sentences
+from calmline.engine.text import WORD, evidence, phrases, sentence_at, sentences
 from calmline.model import Evidence, Role, Signal, Turn
-
-
-def sentence_of(text: str, position: int) -> tuple[int, int]:
-    """The span of the sentence of ``text`` that contains ``position``."""
-    for start, end in sentences(text):
-        if start <= position < end:
-            return start, end
-    return 0, len(text)
 
 
 class CategorisedDetector:
@@ -226,7 +218,9 @@ def make_hostile_tone() -> HostileTone:
 
 # Capitalised words of 3+ letters, not placeholders like [PHONE] and not codes like ABC-123.
 CAPS_WORD = re.compile(r"(?<![\w\[\-])[A-Z][A-Z']{2,}(?![\w\]\-])")
-BANGS = re.compile(r"[!?]*!{2,}[!?]*|\?!+|!\?+")
+# A run of marks holding "!!" is one match from its start; trying that again from inside a run of "?!?!…"
+# re-read the rest of the run each time (quadratic), and never matches there anyway.
+BANGS = re.compile(r"(?<![!?])[!?]*!{2,}[!?]*|\?!+|!\?+")
 _ACRONYM_LIST = (
     "ATM PIN PDF USB URL FAQ ETA SMS DSL VPN USA GBP USD EUR API APP CEO VAT IBAN SWIFT BIC "
     "NHS GP ISP TV DVD CPU GPU RAM SSD HDD WIFI LTE SIM IMEI OTP KYC AML ASAP AM PM EST PST GMT "
@@ -434,7 +428,7 @@ def _is_negative(text: str, match: re.Match[str]) -> bool:
     ):
         return False
     # "I can't continue if the language…" is a boundary statement (P11), not negative phrasing.
-    start, end = sentence_of(text, match.start())
+    start, end = sentence_at(text, match.start())
     return not CONDUCT.search(text, start, end)
 
 
@@ -473,7 +467,7 @@ HEDGE_WEAK = phrases([r"probably", r"maybe", r"perhaps", r"kinda", r"sorta"])
 
 def _weak_hedge_counts(text: str, match: re.Match[str]) -> bool:
     # "Would you maybe prefer a call?" is politeness, not doubt about a fact.
-    start, end = sentence_of(text, match.start())
+    start, end = sentence_at(text, match.start())
     return not text[start:end].rstrip().endswith("?")
 
 

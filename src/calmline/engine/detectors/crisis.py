@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import re
+from bisect import bisect_left
 
 from calmline.engine.context import Context
 from calmline.engine.detectors._cues import (
+    Cover,
     Cue,
     Cues,
     Hit,
@@ -539,8 +541,9 @@ _DIED_OF = rx(r"\b(?:committed|died\s+by|death\s+by|lost\s+\w+\s+to)\s*$")
 def _suicide_mentions(text: str, covered: list[Hit]) -> list[Hit]:
     """Mentions of suicide no cue covered: the writer's own (high) or someone else's (low)."""
     found: list[Hit] = []
+    cues = Cover((h.start, h.end) for h in covered)
     for m in _SUICIDE_WORD.finditer(text):
-        if any(h.start <= m.start() and m.end() <= h.end for h in covered):
+        if cues.contain(m.start(), m.end()):
             continue
         before = clause_before(text, m.start())
         if _GENRE_AFTER.match(text, m.end()) or _DIED_OF.search(before):
@@ -578,18 +581,40 @@ _PRESENT = rx(r"\b(?:again|still|tonight|today|right\s+now|lately|these\s+days|a
 PAST_SCORE = 0.45
 
 
-def _over_and_done(text: str, hit: Hit) -> Hit:
-    start, end = _sentence_around(text, hit.start, hit.end)
-    sentence = text[start:end]
-    if hit.score > PAST_SCORE and _PAST.search(sentence) and not _PRESENT.search(sentence):
+class _Sentences:
+    """The sentences of one text (cut at ``.!?`` and newlines), each read for its tense once.
+
+    A turn can hold thousands of hits in one unpunctuated sentence; reading that sentence once per
+    hit made the check quadratic.
+    """
+
+    _MARK = re.compile(r"[.!?\n]")
+
+    def __init__(self, text: str) -> None:
+        self.text = text
+        self.marks = [m.start() for m in self._MARK.finditer(text)]
+        self._over: dict[tuple[int, int], bool] = {}
+
+    def around(self, start: int, end: int) -> tuple[int, int]:
+        """The sentence holding ``start``…``end``: after the last mark before it, up to the next mark."""
+        before = bisect_left(self.marks, start)
+        after = bisect_left(self.marks, end)
+        left = self.marks[before - 1] + 1 if before else 0
+        return left, self.marks[after] if after < len(self.marks) else len(self.text)
+
+    def over(self, start: int, end: int) -> bool:
+        """Whether the sentence around the span places it in a past that is over."""
+        span = self.around(start, end)
+        if span not in self._over:
+            sentence = self.text[span[0] : span[1]]
+            self._over[span] = _PAST.search(sentence) is not None and _PRESENT.search(sentence) is None
+        return self._over[span]
+
+
+def _over_and_done(sentences: _Sentences, hit: Hit) -> Hit:
+    if hit.score > PAST_SCORE and sentences.over(hit.start, hit.end):
         return Hit(hit.start, hit.end, PAST_SCORE, hit.data)
     return hit
-
-
-def _sentence_around(text: str, start: int, end: int) -> tuple[int, int]:
-    left = max(text.rfind(mark, 0, start) for mark in ".!?\n") + 1
-    rights = [i for i in (text.find(mark, end) for mark in ".!?\n") if i != -1]
-    return left, min(rights) if rights else len(text)
 
 
 def self_harm_hits(text: str, *, gate: bool = True) -> list[Hit]:
@@ -599,7 +624,8 @@ def self_harm_hits(text: str, *, gate: bool = True) -> list[Hit]:
     if not gate or any(k in folded(low) for k in _SUICIDE_KEYS):
         hits += _suicide_mentions(low, hits)
     hits += scan(OTHER_PERSON_CUES, low, _SELF_NEGATION, 0.3, gate=gate)
-    return [_over_and_done(low, h) for h in hits]
+    sentences = _Sentences(low)
+    return [_over_and_done(sentences, h) for h in hits]
 
 
 # The agent asked about safety ("are you having thoughts of ending your life?") ...

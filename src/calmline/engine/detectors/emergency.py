@@ -525,13 +525,21 @@ _REFERENCE_BEFORE = rx(
 )
 
 
+def _reach(end: int) -> int:
+    """Where a ``_REFERENCE_BEFORE`` match ending at ``end`` can start: its longest word and 20 more.
+
+    Searching from 0 read the whole turn again for each number in it (quadratic on a column of numbers).
+    """
+    return max(0, end - 40)
+
+
 def callback_hits(text: str, role: Role = Role.customer, *, gate: bool = True) -> list[Hit]:
     """A phone number given as a placeholder, as digits or spoken, or "the number on file"."""
     text = lowered(text)
     hits = [
         h
         for h in scan(CALLBACK_CUES, text, gate=gate)
-        if h.data["source"] != "digits" or not _REFERENCE_BEFORE.search(text, 0, h.start)
+        if h.data["source"] != "digits" or not _REFERENCE_BEFORE.search(text, _reach(h.start), h.start)
     ]
     for m in _SPOKEN_NUMBER.finditer(text):
         tokens = re.findall(r"[a-z]+|\d+", m.group())
