@@ -3,15 +3,35 @@
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 
+from calmline.engine.text import Span, Spans
 from calmline.model import Evidence
 
-SENTENCE_END = re.compile(r"[.!?]+(?=\s|$)|\n+")
+# A run of marks is tried from its start only: tried from inside a long run of "!?" not followed by
+# a space, it re-read the rest of the run each time (quadratic), and a match never starts there.
+SENTENCE_END = re.compile(r"(?<![.!?])[.!?]++(?=\s|$)|\n+")
 MAX_QUOTE = 200
 
 
-def sentence_spans(text: str) -> list[tuple[int, int]]:
+def sentence_spans(text: str) -> tuple[Span, ...]:
     """Sentence spans, without surrounding white space; a full stop inside "84.99" ends nothing."""
+    return sentence_index(text).spans
+
+
+def sentence_around(text: str, position: int) -> Span:
+    """The sentence that holds ``position``, else the whole text."""
+    return sentence_index(text).at(position)
+
+
+def sentences_from(text: str, position: int) -> tuple[Span, ...]:
+    """The sentences that start at or after ``position``."""
+    return sentence_index(text).from_(position)
+
+
+@lru_cache(maxsize=64)
+def sentence_index(text: str) -> Spans:
+    """The sentences of ``text``, split once: records ask for the sentence of each promise and step."""
     spans, start = [], 0
     for end_mark in SENTENCE_END.finditer(text):
         spans.append((start, end_mark.end()))
@@ -24,14 +44,7 @@ def sentence_spans(text: str) -> list[tuple[int, int]]:
         s, e = s + lead, s + len(stripped.rstrip())
         if e > s:
             out.append((s, e))
-    return out
-
-
-def sentence_around(text: str, position: int) -> tuple[int, int]:
-    for start, end in sentence_spans(text):
-        if start <= position < end:
-            return start, end
-    return 0, len(text)
+    return Spans(out, len(text))
 
 
 def span_evidence(turn: int, text: str, start: int, end: int) -> Evidence:

@@ -11,13 +11,14 @@ evidence; one the conversation shows kept ("the request is filed") is ``done``.
 from __future__ import annotations
 
 import re
+from bisect import bisect_left
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 
 from calmline.engine.text import STOPWORDS
 from calmline.model import ConversationAnalysis, Evidence, Role, TurnAnalysis
-from calmline.records._text import sentence_around, sentence_spans, span_evidence
+from calmline.records._text import sentence_around, sentences_from, span_evidence
 from calmline.records.due import WorkWeek, find_due, resolve_due
 from calmline.records.model import Commitment, CommitmentStatus
 from calmline.transcripts import guess_role
@@ -173,10 +174,16 @@ def _in_turn(turn: TurnAnalysis, speaker: str, last_party: str | None) -> list[_
     for m in REMINDER.finditer(text):
         candidates.append(_found(turn, m.start("what"), m.end("what"), speaker))
     kept: list[_Found] = []
+    starts: list[int] = []
+    reach: list[int] = []  # the furthest end among the kept items up to each one
     for item in sorted(candidates, key=lambda c: c.start):
-        if any(k.start < item.end and item.start < k.end for k in kept) or not _is_commitment(text, item):
+        # Kept items come in order of start, so those starting before this one ends are a prefix.
+        before = bisect_left(starts, item.end) - 1
+        if (before >= 0 and reach[before] > item.start) or not _is_commitment(text, item):
             continue
         kept.append(item)
+        starts.append(item.start)
+        reach.append(max(item.end, reach[-1]) if reach else item.end)
     for item in kept:
         item.due_text = item.due_text or _fallback_deadline(text, item.end)
     return kept
@@ -210,12 +217,15 @@ def _clause_end(text: str, start: int) -> int:
     _, sentence_end = sentence_around(text, start)
     stop = CLAUSE_STOP.search(text, start, sentence_end)
     end = stop.start() if stop else sentence_end
-    return len(text[:end].rstrip(" .!?,"))
+    # Walk back over the trailing marks (stripping a copy of the text up to ``end`` cost its length).
+    while end > 0 and text[end - 1] in " .!?,":
+        end -= 1
+    return end
 
 
 def _fallback_deadline(text: str, end: int) -> str | None:
     """'They'll phone you. If you haven't heard by 2:50, call again': 2:50 is the promise's deadline."""
-    following = [span for span in sentence_spans(text) if span[0] >= end]
+    following = sentences_from(text, end)
     if not following:
         return None
     start, stop = following[0]

@@ -6,7 +6,7 @@ from collections.abc import Sequence
 
 from calmline.model import ConversationAnalysis, Evidence, Role, TurnAnalysis
 from calmline.playbook.schema import Playbook
-from calmline.records._text import sentence_evidence, sentence_spans, span_evidence
+from calmline.records._text import sentence_evidence, sentence_spans, sentences_from, span_evidence
 from calmline.records.clock import resolve_zone, turn_times, zone_label
 from calmline.records.commitments import agent_name, find_commitments
 from calmline.records.due import WorkWeek
@@ -162,7 +162,7 @@ def _step_sentence(turn: TurnAnalysis, evidence: Evidence) -> Evidence:
     """The sentence of the step; a bare "Done." takes the sentence after it, which says what was done."""
     sentence = sentence_evidence(turn.index, turn.text, evidence)
     if len(sentence.quote.split()) < SHORT_STEP_WORDS:
-        following = [span for span in sentence_spans(turn.text) if span[0] >= sentence.span[1]]
+        following = sentences_from(turn.text, sentence.span[1])
         if following:
             return span_evidence(turn.index, turn.text, sentence.span[0], following[0][1])
     return sentence

@@ -17,7 +17,7 @@ import json
 import math
 from collections.abc import Iterable
 from dataclasses import dataclass
-from functools import cache, lru_cache
+from functools import cache, cached_property, lru_cache
 from importlib import resources
 from importlib.resources.abc import Traversable
 from typing import Any
@@ -85,6 +85,8 @@ class UtteranceModels:
         self._intercepts = intercepts  # (signals,)
         self._vectorizer = Vectorizer(settings)
         self._score_cached = lru_cache(maxsize=512)(self._score)
+        # A turn is scored, then explained for each signal that fired: one reading serves them all.
+        self._read = lru_cache(maxsize=8)(self._read_uncached)
 
     def threshold(self, signal: str) -> float:
         """The probability from which ``signal`` counts as present (chosen on train, see the model card)."""
@@ -104,7 +106,9 @@ class UtteranceModels:
         return [dict(self._score(text)) for text in texts]
 
     def _score(self, text: str) -> tuple[tuple[str, float], ...]:
-        indices, values = self._vectorizer.vectorize(text)
+        reading = self._read(text)
+        indices = np.fromiter(reading.indices, dtype=np.int64, count=len(reading.indices))
+        values = np.fromiter(reading.values, dtype=np.float32, count=len(reading.values))
         logits = values @ self._weights[indices] + dense(text, self.settings) @ self._dense + self._intercepts
         return tuple((signal, _sigmoid(float(z))) for signal, z in zip(self.signals, logits, strict=True))
 
@@ -116,15 +120,21 @@ class UtteranceModels:
         one phrase, so "calm down" is quoted whole. Spans index ``text``; quotes are exact slices.
         """
         column = self._weights[:, self._column_of(signal)]
-        tokens = tokenize(text)
+        reading = self._read(text)
+        tokens = reading.tokens
         if not tokens or k <= 0:
             return []
-        per_token = self._vectorizer.token_features(text, tokens)
-        credit = _token_credit(per_token, column)
+        credit = _token_credit(reading, column)
         chosen = sorted(
             (i for i in range(len(tokens)) if credit[i] > 0.0), key=lambda i: credit[i], reverse=True
         )[:k]
         return _phrases(text, tokens, sorted(chosen), credit)
+
+    def _read_uncached(self, text: str) -> _Reading:
+        tokens = tokenize(text)
+        per_token = self._vectorizer.token_features(text, tokens)
+        indices, values = Vectorizer.sparse(per_token)
+        return _Reading(tokens, per_token, indices, values)
 
     def _info(self, signal: str) -> ModelInfo:
         try:
@@ -144,18 +154,34 @@ def _sigmoid(z: float) -> float:
     return e / (1.0 + e)
 
 
-def _token_credit(per_token: list[TokenFeatures], column: np.ndarray) -> list[float]:
+@dataclass(frozen=True)
+class _Reading:
+    """One text as the models read it: tokens, each token's features and the feature vector."""
+
+    tokens: list[Token]
+    per_token: list[TokenFeatures]
+    indices: list[int]
+    values: list[float]
+
+    @cached_property
+    def shares(self) -> dict[int, tuple[float, int]]:
+        """Each bucket's value in the vector and the number of places it is met at."""
+        value_of = dict(zip(self.indices, self.values, strict=True))
+        # A bucket met at several places counts once in the vector: share its weight between them.
+        seen: dict[int, int] = {}
+        for t in self.per_token:
+            for b in (*t.words, *t.chars, *((t.pair,) if t.pair >= 0 else ())):
+                seen[b] = seen.get(b, 0) + 1
+        return {b: (value_of[b], count) for b, count in seen.items()}
+
+
+def _token_credit(reading: _Reading, column: np.ndarray) -> list[float]:
     """Each token's share of the linear score, with the same feature values the score uses."""
-    indices, values = Vectorizer.sparse(per_token)
-    value_of = dict(zip(indices, values, strict=True))
-    # A bucket met at several places counts once in the vector: share its weight between them.
-    seen: dict[int, int] = {}
-    for t in per_token:
-        for b in (*t.words, *t.chars, *((t.pair,) if t.pair >= 0 else ())):
-            seen[b] = seen.get(b, 0) + 1
+    per_token, shares = reading.per_token, reading.shares
 
     def part(b: int) -> float:
-        return float(column[b]) * value_of[b] / seen[b]
+        value, seen = shares[b]
+        return float(column[b]) * value / seen
 
     credit = [sum(part(b) for b in (*t.words, *t.chars)) for t in per_token]
     for i, t in enumerate(per_token):
