@@ -25,7 +25,7 @@ from calmline.coach.wording import choose, variants
 from calmline.engine.context import Context
 from calmline.engine.detectors.agent_commitments import DUE
 from calmline.engine.detectors.agent_tone import ACRONYMS, BANGS, CAPS_WORD, HEDGE_STRONG, HEDGE_WEAK
-from calmline.engine.text import sentence_at, sentences
+from calmline.engine.text import last_visible, sentence_at, sentences
 from calmline.model import Evidence, GrievanceStatus, Role, Signal, TurnAnalysis
 from calmline.playbook import Playbook
 
@@ -152,18 +152,6 @@ def _without_sarcasm(d: Draft, span: Span, found: list[Evidence]) -> list[Rewrit
     return replacing(span, d.words_for("calm_reply", "P01"))
 
 
-def _last_visible(text: str, end: int) -> str | None:
-    """The last character before ``end`` that is not a space, if any.
-
-    Walks back over spaces only, so each capital word costs the gap before it (slicing the text up to
-    every capital word was quadratic on a paste of capitals).
-    """
-    at = end
-    while at > 0 and text[at - 1].isspace():
-        at -= 1
-    return text[at - 1] if at else None
-
-
 def _calm_case(text: str) -> str:
     """Capitals to ordinary case (acronyms kept) and "!!" runs to a single mark."""
 
@@ -171,7 +159,7 @@ def _calm_case(text: str) -> str:
         word = m.group()
         if word.replace("'", "") in ACRONYMS:
             return word
-        before = _last_visible(text, m.start())
+        before = last_visible(text, m.start())  # slicing the text up to each capital word was quadratic
         starts_sentence = before is None or before in ".!?"
         return word.capitalize() if starts_sentence else word.lower()
 

@@ -200,3 +200,25 @@ def sentences(text: str) -> tuple[Span, ...]:
 def sentence_at(text: str, position: int) -> Span:
     """The span of the sentence of ``text`` that contains ``position`` (the whole text if none does)."""
     return sentence_index(text).at(position)
+
+
+MAX_CLAUSE = 300
+"""How far a promise's clause is read: by then it has said what it promises. Unbounded, each of the
+thousands of promises in one unpunctuated paste re-read the rest of it (quadratic)."""
+
+
+def trim_end(text: str, end: int, marks: str = " .!?,") -> int:
+    """``end`` moved back over any ``marks`` just before it (without copying the text up to it)."""
+    while end > 0 and text[end - 1] in marks:
+        end -= 1
+    return end
+
+
+def last_visible(text: str, end: int, start: int = 0) -> str | None:
+    """The last character of ``text[start:end]`` that is not white space, if any.
+
+    Walks back over the white space only: stripping a copy of the text up to ``end`` cost its length.
+    """
+    while end > start and text[end - 1].isspace():
+        end -= 1
+    return text[end - 1] if end > start else None

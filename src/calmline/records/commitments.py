@@ -15,8 +15,9 @@ from bisect import bisect_left
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
+from functools import lru_cache
 
-from calmline.engine.text import STOPWORDS
+from calmline.engine.text import MAX_CLAUSE, STOPWORDS, last_visible, trim_end
 from calmline.model import ConversationAnalysis, Evidence, Role, TurnAnalysis
 from calmline.records._text import sentence_around, sentences_from, span_evidence
 from calmline.records.due import WorkWeek, find_due, resolve_due
@@ -73,6 +74,7 @@ CLAUSE_STOP = re.compile(
 FALLBACK_DEADLINE = re.compile(
     r"^\s*if (?:you )?(?:haven'?t|have not|don'?t|do not) (?:heard|hear|got|get|received?)\b", re.IGNORECASE
 )
+PARTY_WORDS = re.compile(PARTY, re.IGNORECASE)
 FROM_PARTY = re.compile(r"\b(?:from|by) (?P<party>" + PARTY + r"|me|us|[A-Z][a-z]+)\b", re.IGNORECASE)
 MODAL_VERB = re.compile(
     r"(?:'ll|\bwill|\bshall|going to|\bto)\s+(?:(?:personally|definitely|certainly|also|then|now|first|just|"
@@ -206,21 +208,46 @@ def _found(turn: TurnAnalysis, start: int, end: int, owner: str, beyond: bool = 
 
 def _is_commitment(text: str, item: _Found) -> bool:
     sentence_start, sentence_end = sentence_around(text, item.start)
-    if text[sentence_start:sentence_end].rstrip().endswith("?"):
+    if last_visible(text, sentence_end, sentence_start) == "?":
         return False  # "Shall I call you tomorrow?" asks; it does not promise
-    if CONDITION.search(text, sentence_start, item.start):
+    if _found_between(CONDITION, text, sentence_start, item.start):
         return False  # depends on the customer ("if it happens again, I'll close this chat")
     return not NEGATED.search(text, max(0, item.start - 20), item.start)
 
 
+@lru_cache(maxsize=16)
+def _matches(pattern: re.Pattern[str], text: str) -> tuple[list[int], list[re.Match[str]]]:
+    """Every match of ``pattern`` in ``text`` and their starts, found once per text.
+
+    A turn asks for each of its promises what came before it; searching the text again each time
+    made a turn of thousands of promises quadratic.
+    """
+    found = list(pattern.finditer(text))
+    return [m.start() for m in found], found
+
+
+def _found_between(pattern: re.Pattern[str], text: str, start: int, end: int) -> bool:
+    """Whether a match of ``pattern`` (as found scanning the whole text) lies within ``start``…``end``."""
+    starts, found = _matches(pattern, text)
+    first = bisect_left(starts, start)
+    return first < len(found) and found[first].end() <= end
+
+
+def _last_before(pattern: re.Pattern[str], text: str, end: int) -> str | None:
+    """The last match of ``pattern`` that ends by ``end``, as ``re.findall(pattern, text[:end])`` sees it."""
+    starts, found = _matches(pattern, text)
+    after = bisect_left(starts, end)
+    if after and found[after - 1].end() > end:  # one runs across ``end``: cut there, it may read otherwise
+        earlier = pattern.findall(text[:end])
+        return earlier[-1] if earlier else None
+    return found[after - 1].group() if after else None
+
+
 def _clause_end(text: str, start: int) -> int:
     _, sentence_end = sentence_around(text, start)
-    stop = CLAUSE_STOP.search(text, start, sentence_end)
-    end = stop.start() if stop else sentence_end
-    # Walk back over the trailing marks (stripping a copy of the text up to ``end`` cost its length).
-    while end > 0 and text[end - 1] in " .!?,":
-        end -= 1
-    return end
+    limit = min(sentence_end, start + MAX_CLAUSE)
+    stop = CLAUSE_STOP.search(text, start, limit)
+    return trim_end(text, stop.start() if stop else limit)
 
 
 def _fallback_deadline(text: str, end: int) -> str | None:
@@ -260,8 +287,8 @@ def _third_party_owner(word: str, text: str, start: int, speaker: str, last_part
         return _without_determiner(party.group())
     if head.lower() in ("they", "he", "she"):
         # The person or team last named in this turn, else earlier in the conversation.
-        earlier = re.findall(PARTY, text[:start], re.IGNORECASE)
-        return _without_determiner(earlier[-1]) if earlier else last_party or speaker
+        earlier = _last_before(PARTY_WORDS, text, start)
+        return _without_determiner(earlier) if earlier else last_party or speaker
     if len(word.split()) == 1 and head[0].isupper() and head not in NOT_NAMES:
         return head  # a person named: "Nina will get in touch"
     # "someone will be there", "a technician will call": the one who promised answers for it.

@@ -9,7 +9,7 @@ from functools import lru_cache
 from calmline.engine.context import Context
 from calmline.engine.detectors._phrase import AGENT, PhraseDetector
 from calmline.engine.registry import register
-from calmline.engine.text import STOPWORDS, evidence, phrases, sentence_at, sentences
+from calmline.engine.text import MAX_CLAUSE, STOPWORDS, evidence, phrases, sentence_at, sentences, trim_end
 from calmline.model import Evidence, Role, Signal, Turn
 
 # --- commitments: shared parsing ---------------------------------------------------------
@@ -92,11 +92,12 @@ def refund_over_limit(text: str, start: int, end: int, max_refund: float) -> flo
 
 
 def clause_end(text: str, start: int) -> int:
-    """Where the clause that starts at ``start`` ends: sentence end, or a ';' or ', but'."""
+    """Where the clause that starts at ``start`` ends: sentence end, or a ';' or ', but' (read up to
+    ``MAX_CLAUSE`` characters)."""
     _, sentence_end = sentence_at(text, start)
-    stop = CLAUSE_END.search(text, start, sentence_end)
-    end = stop.start() if stop else sentence_end
-    return len(text[:end].rstrip(" .!?,"))
+    limit = min(sentence_end, start + MAX_CLAUSE)
+    stop = CLAUSE_END.search(text, start, limit)
+    return trim_end(text, stop.start() if stop else limit)
 
 
 def due_phrase(text: str, start: int, end: int) -> str | None:
@@ -168,13 +169,15 @@ class PromiseDetector:
     def __call__(self, turn: Turn, context: Context) -> list[Signal]:
         text = turn.text
         signals = []
+        # Each sentence judged once however many promises it holds (it was read again per promise).
+        over_limit: dict[tuple[int, int], bool] = {}
         for m in COMMITMENT.finditer(text):
             if NEGATED_BEFORE.search(text, max(0, m.start() - 20), m.start()):
                 continue
             end = clause_end(text, m.start())
             clause = text[m.start() : end]
             due = due_phrase(text, m.start(), end)
-            beyond = self._beyond_authority(text, m.start(), end)
+            beyond = self._beyond_authority(text, m.start(), end, over_limit)
             signals.append(
                 Signal(
                     kind="promise",
@@ -187,14 +190,21 @@ class PromiseDetector:
             )
         return signals
 
-    def _beyond_authority(self, text: str, start: int, end: int) -> bool:
+    def _beyond_authority(
+        self, text: str, start: int, end: int, over_limit: dict[tuple[int, int], bool]
+    ) -> bool:
         clause = text[start:end].lower()
         if any(allowed in clause for allowed in self.may_promise):
             return False
-        sentence_start, sentence_end = sentence_at(text, start)
-        if unconditional(text, sentence_start, sentence_end):
+        sentence = sentence_at(text, start)
+        if sentence not in over_limit:
+            over_limit[sentence] = self._sentence_over_limit(text, *sentence)
+        return over_limit[sentence]
+
+    def _sentence_over_limit(self, text: str, start: int, end: int) -> bool:
+        if unconditional(text, start, end):
             return True
-        return refund_over_limit(text, sentence_start, sentence_end, self.max_refund) is not None
+        return refund_over_limit(text, start, end, self.max_refund) is not None
 
 
 @register("calmline.promise.v1")
