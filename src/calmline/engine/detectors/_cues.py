@@ -151,16 +151,35 @@ def strongest(hits: Iterable[Hit], threshold: float) -> list[Hit]:
         (h for h in hits if h.score >= threshold),
         key=lambda h: (-h.score, h.start - h.end, h.start),
     )
-    chosen: list[Hit] = []  # in text order, never overlapping one another
-    starts: list[int] = []
+    chosen: list[Hit] = []  # in text order, like ``taken``
+    taken = Disjoint()
     for hit in kept:
-        # Of the chosen hits starting before this one ends, the last one reaches furthest.
-        before = bisect_left(starts, hit.end) - 1
-        if before < 0 or chosen[before].end <= hit.start:
-            at = bisect_right(starts, hit.start)
-            starts.insert(at, hit.start)
-            chosen.insert(at, hit)
+        if not taken.overlaps(hit.start, hit.end):
+            chosen.insert(taken.add(hit.start, hit.end), hit)
     return chosen
+
+
+class Disjoint:
+    """Spans that never overlap one another, in text order; asked in logarithmic time whether a span
+    overlaps one of them (asking each in turn made thousands of hits quadratic)."""
+
+    def __init__(self, spans: Iterable[tuple[int, int]] = ()) -> None:
+        self.starts: list[int] = []
+        self.ends: list[int] = []
+        for start, end in spans:
+            self.add(start, end)
+
+    def overlaps(self, start: int, end: int) -> bool:
+        # Of the spans starting before this one ends, the last one reaches furthest.
+        before = bisect_left(self.starts, end) - 1
+        return before >= 0 and self.ends[before] > start
+
+    def add(self, start: int, end: int) -> int:
+        """Add a span that overlaps none; returns its place in text order."""
+        at = bisect_right(self.starts, start)
+        self.starts.insert(at, start)
+        self.ends.insert(at, end)
+        return at
 
 
 class Cover:

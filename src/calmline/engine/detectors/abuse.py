@@ -9,7 +9,9 @@ from typing import NamedTuple
 
 from calmline.engine.context import Context
 from calmline.engine.detectors._cues import (
+    Cover,
     Cues,
+    Disjoint,
     Hit,
     clause_before,
     cue,
@@ -451,13 +453,17 @@ _NOT_BEFORE = rx(r"\b(?:not|never|n['’]t|no)\s+(?:so\s+|that\s+|very\s+|really
 def _venting_hits(text: str, found: list[Found], aimed: list[Hit]) -> list[Hit]:
     """Strong or profane words not aimed at the person: said of a thing or the situation."""
     hits: list[Hit] = []
+    taken = Disjoint((h.start, h.end) for h in aimed)  # ``aimed`` is the strongest hits: disjoint
     for f in found:
-        if f.word.venting == 0.0 or any(h.start < f.end and f.start < h.end for h in aimed):
+        if f.word.venting == 0.0 or taken.overlaps(f.start, f.end):
             continue
+        # What comes before is read within a clause's reach: searching from the start of the turn
+        # read it again for each word (quadratic on a paste of swearing).
+        reach = max(0, f.start - 80)
         if (
             _POSITIVE_AFTER.match(text, f.end)
-            or _SELF_BEFORE.search(text, 0, f.start)
-            or _NOT_BEFORE.search(text, 0, f.start)
+            or _SELF_BEFORE.search(text, reach, f.start)
+            or _NOT_BEFORE.search(text, reach, f.start)
         ):
             continue
         hits.append(Hit(f.start, f.end, f.word.venting, {}))
@@ -515,17 +521,17 @@ class Offensive:
 
     def __call__(self, turn: Turn, context: Context) -> list[Signal]:
         seen = hostility(turn.text)
-        aimed = strongest(seen.at_agent, 0.5)
+        aimed = Cover((h.start, h.end) for h in strongest(seen.at_agent, 0.5))
         scored = [
             # An insult thrown at the agent offends more than the same word said of a bill.
             Hit(
                 f.start,
                 f.end,
-                max(f.word.offensive, 0.6 if _inside(f, aimed) else 0.0),
+                max(f.word.offensive, 0.6 if aimed.contain(f.start, f.end) else 0.0),
                 {"kind": f.word.kind},
             )
             for f in seen.words
-            if f.word.offensive > 0.0 or _inside(f, aimed)
+            if f.word.offensive > 0.0 or aimed.contain(f.start, f.end)
         ]
         hits = [h for h in scored if h.score > 0.0]
         best = max((h.score for h in hits), default=0.0)
@@ -543,10 +549,6 @@ class Offensive:
                 data={"kinds": kinds},
             )
         ]
-
-
-def _inside(found: Found, hits: list[Hit]) -> bool:
-    return any(h.start <= found.start and found.end <= h.end for h in hits)
 
 
 class Abuse:

@@ -9,7 +9,16 @@ from functools import lru_cache
 from calmline.engine.context import Context
 from calmline.engine.detectors._phrase import AGENT, PhraseDetector
 from calmline.engine.registry import register
-from calmline.engine.text import MAX_CLAUSE, STOPWORDS, evidence, phrases, sentence_at, sentences, trim_end
+from calmline.engine.text import (
+    MAX_CLAUSE,
+    STOPWORDS,
+    evidence,
+    last_visible,
+    phrases,
+    sentence_at,
+    sentences,
+    trim_end,
+)
 from calmline.model import Evidence, Role, Signal, Turn
 
 # --- commitments: shared parsing ---------------------------------------------------------
@@ -391,6 +400,10 @@ CLOSING = phrases(
 THANKS_FOR_CONTACT = re.compile(r"thank|contacting|getting in touch|reaching out", re.IGNORECASE)
 
 
+# Read where the match ends: a copy of the rest of the turn per "take care" was quadratic.
+_OF_AFTER = re.compile(r"\s+of\b")
+
+
 class Closing:
     """The agent is ending the conversation (P20).
 
@@ -407,7 +420,7 @@ class Closing:
         found = [
             evidence(context.index, text, m.start(), m.end())
             for m in CLOSING.finditer(text)
-            if not (m.group().lower() == "take care" and re.match(r"\s+of\b", text[m.end() :]))
+            if not (m.group().lower() == "take care" and _OF_AFTER.match(text, m.end()))
             and not (THANKS_FOR_CONTACT.search(m.group()) and not self._ends_turn(text, m, first_turn))
         ]
         if not found:
@@ -417,7 +430,7 @@ class Closing:
     @staticmethod
     def _ends_turn(text: str, match: re.Match[str], first_turn: bool) -> bool:
         last_sentence = sentences(text)[-1]
-        return not first_turn and match.start() >= last_sentence[0] and not text.rstrip().endswith("?")
+        return not first_turn and match.start() >= last_sentence[0] and last_visible(text, len(text)) != "?"
 
 
 @register("calmline.closing.v1")

@@ -6,6 +6,7 @@ import re
 from functools import lru_cache
 
 from calmline.engine.context import Context
+from calmline.engine.detectors._cues import Cover
 from calmline.engine.detectors._phrase import AGENT, PhraseDetector
 from calmline.engine.registry import register
 from calmline.engine.text import evidence, phrases, sentences
@@ -64,12 +65,14 @@ class Acknowledgement:
                 feeling = ACK_FEELING.search(text, opener.end(), end)
                 if feeling:
                     found.append(evidence(context.index, text, opener.start(), feeling.end()))
-                    break
-        covered = [e.span for e in found]
+                # No feeling after this opener: none after a later one either (searching again for
+                # each opener was quadratic on "I'm so sorry I'm so sorry …").
+                break
+        covered = Cover(e.span for e in found)
         found += [
             evidence(context.index, text, m.start(), m.end())
             for m in ACK_STANDALONE.finditer(text)
-            if not any(s <= m.start() < e for s, e in covered)
+            if not covered.contain(m.start(), m.start() + 1)
         ]
         if not found:
             return []

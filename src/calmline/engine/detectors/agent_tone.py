@@ -7,9 +7,10 @@ from functools import lru_cache
 from typing import ClassVar
 
 from calmline.engine.context import Context
+from calmline.engine.detectors._cues import Cover
 from calmline.engine.detectors._phrase import AGENT, Keep, PhraseDetector, matches
 from calmline.engine.registry import register
-from calmline.engine.text import WORD, evidence, phrases, sentence_at, sentences
+from calmline.engine.text import WORD, evidence, last_visible, phrases, sentence_at, sentences
 from calmline.model import Evidence, Role, Signal, Turn
 
 
@@ -468,7 +469,7 @@ HEDGE_WEAK = phrases([r"probably", r"maybe", r"perhaps", r"kinda", r"sorta"])
 def _weak_hedge_counts(text: str, match: re.Match[str]) -> bool:
     # "Would you maybe prefer a call?" is politeness, not doubt about a fact.
     start, end = sentence_at(text, match.start())
-    return not text[start:end].rstrip().endswith("?")
+    return last_visible(text, end, start) != "?"  # without copying the sentence for each word
 
 
 class Hedging:
@@ -480,10 +481,11 @@ class Hedging:
     def __call__(self, turn: Turn, context: Context) -> list[Signal]:
         strong = matches(HEDGE_STRONG, turn.text, context.index)
         # A weak word inside a strong hedge ("I think maybe") is counted once, as the strong one.
+        inside_strong = Cover(s.span for s in strong)
         weak = [
             e
             for e in matches(HEDGE_WEAK, turn.text, context.index, _weak_hedge_counts)
-            if not any(s.span[0] <= e.span[0] < s.span[1] for s in strong)
+            if not inside_strong.contain(e.span[0], e.span[0] + 1)
         ]
         found = sorted(strong + weak, key=lambda e: e.span)
         if not found:
