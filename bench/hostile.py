@@ -112,6 +112,12 @@ def generators() -> dict[str, Callable[[int], str]]:
         "newlines": _repeated("\n"),
         "sentences without spaces": _repeated("Why.Why?Why!"),
         "repeated apology": _repeated("sorry ", "I apologise "),
+        "repeated 'I'm so sorry'": _repeated("I'm so sorry "),
+        "repeated 'not good'": _repeated("not good "),
+        "repeated 'they will call you'": _repeated("our team will review it, they will call you "),
+        "refund then a number list": lambda length: "I will refund you " + _joined(str, ",")(length - 18),
+        "repeated '100%'": _repeated("100% "),
+        "repeated 'I'm'": _repeated("I'm "),
         "repeated promises": _repeated("I will call you back tomorrow by 5pm ", "guaranteed "),
         "dates and times": _repeated("12/12/2026 ", "10:30 ", "tomorrow ", "next Monday "),
     }

@@ -459,3 +459,13 @@ def test_coach_draft_latency_through_the_engine(engine) -> None:
             coach_session(draft, session)
             timings.append(time.perf_counter() - start)
     assert statistics.median(timings) < 0.01
+
+
+def test_findings_and_rewrites_point_into_the_agents_own_text_around_many_redactions() -> None:
+    numbers = " ".join(f"555-01{n:02d}" for n in range(40))
+    draft = f"Numbers: {numbers}. Calm down, as I already said it is 555-0199."
+    report = coach_draft(draft)
+    assert report.findings
+    for finding in report.findings:
+        start, end = finding.span
+        assert draft[start:end] == finding.quote

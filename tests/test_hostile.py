@@ -1,4 +1,5 @@
-"""Redaction in linear time on text a customer could paste: long, repetitive, made of the redactor's own shapes.
+"""Redaction (and a draft's coaching, which maps findings back through it) in linear time on text a customer or
+an agent could paste: long, repetitive, made of the redactor's own shapes.
 
 The budget is generous (the benchmark, bench/hostile.py, gives the real figures): it fails on a quadratic
 or exponential blow-up, which on 20,000 characters costs seconds to minutes, not on a slow machine.
@@ -11,6 +12,7 @@ import time
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from calmline.coach import coach_draft
 from calmline.engine.redact import redact
 
 LENGTH = 20_000
@@ -55,3 +57,13 @@ def test_long_number_runs_redact_in_linear_time(text: str) -> None:
 @given(motif_runs, st.sampled_from([None, "What's the CVV?"]))
 def test_repeated_pattern_pieces_redact_in_linear_time(text: str, context: str | None) -> None:
     assert elapsed(text, context) < BUDGET_S
+
+
+@settings(max_examples=8, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.one_of(number_runs, motif_runs))
+def test_a_pasted_draft_full_of_personal_data_is_coached_in_linear_time(text: str) -> None:
+    # The coach maps each finding back from the redacted draft to the agent's own text.
+    coach_draft("x")  # the engine is built once, outside the timing
+    start = time.perf_counter()
+    coach_draft(text)
+    assert time.perf_counter() - start < 3 * BUDGET_S

@@ -9,7 +9,7 @@ from calmline.coach.checks import CHECKS, Draft, Problem
 from calmline.coach.edits import OffsetMap, apply
 from calmline.engine.context import Context
 from calmline.engine.pipeline import check_deadline
-from calmline.engine.redact import redact
+from calmline.engine.redact import redact_mapped
 from calmline.model import CoachReport, Conversation, Finding, Role, Signal, Turn
 from calmline.playbook import Playbook
 
@@ -25,7 +25,7 @@ def coach(draft: str, context: Context, signals: list[Signal], playbook: Playboo
     ``signals`` are the agent-role detectors' output for ``draft``; their evidence spans, and the
     findings' spans, refer to ``draft`` as given (the redacted text, when called from the engine).
     """
-    return _render(_problems(draft, context, signals, playbook), draft, OffsetMap(draft, draft))
+    return _render(_problems(draft, context, signals, playbook), draft, OffsetMap())
 
 
 def coach_session(draft: str, session: Session, deadline: float | None = None) -> CoachReport:
@@ -35,12 +35,13 @@ def coach_session(draft: str, session: Session, deadline: float | None = None) -
     in the agent's own text, so a rewrite keeps the phone number they typed. Past ``deadline`` (a
     ``time.monotonic()`` instant) the work stops with ``BudgetExceededError``.
     """
-    clean, _ = redact(draft)
+    clean, redactions, sources = redact_mapped(draft)
     turn = Turn(speaker=session.info.agent_name or "agent", role=Role.agent, text=clean)
     signals = session.detect(turn, deadline)
     problems = _problems(clean, session.context(), signals, session.engine.playbook)
     check_deadline(deadline, "the draft checks")
-    return _render(problems, draft, OffsetMap(draft, clean))
+    offsets = OffsetMap([(r.span, source) for r, source in zip(redactions, sources, strict=True)])
+    return _render(problems, draft, offsets)
 
 
 def coach_draft(

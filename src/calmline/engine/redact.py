@@ -10,7 +10,7 @@ from typing import Any
 
 from calmline.model import Redaction
 
-__all__ = ["REDACTION_KINDS", "iban_valid", "luhn_valid", "redact", "redact_json"]
+__all__ = ["REDACTION_KINDS", "iban_valid", "luhn_valid", "redact", "redact_json", "redact_mapped"]
 
 # Every kind a caller (or a tenant's settings) may ask for.
 REDACTION_KINDS: tuple[str, ...] = ("card", "cvv", "phone", "email", "ssn", "iban", "address")
@@ -28,6 +28,7 @@ class _Found:
     end: int
     kind: str
     replacement: str
+    source: tuple[int, int] | None = None  # the span in the text as given, once the piece is replaced
 
 
 # --- shared pieces -------------------------------------------------------------------------
@@ -502,9 +503,17 @@ def redact(
     A number introduced as an order, ticket or transaction reference stays readable. Every kind is detected even when only some are redacted, so that e.g. a card number left alone is
     not mistaken in part for a phone number.
     """
+    redacted, redactions, _ = redact_mapped(text, kinds, context)
+    return redacted, redactions
+
+
+def redact_mapped(
+    text: str, kinds: Collection[str] | None = None, context: str | None = None
+) -> tuple[str, list[Redaction], list[tuple[int, int]]]:
+    """``redact``, and for each redaction the span of what it replaced in ``text`` as given."""
     enabled = _enabled(kinds)
     if not enabled:
-        return text, []
+        return text, [], []
     done: list[_Found] = []  # replacements made so far, at their place in the current text
     for _ in range(_MAX_PASSES):
         redacted = bytearray(len(text))
@@ -514,18 +523,25 @@ def redact(
         if not new:
             break
         text, done = _replace(text, done + new)
-    return text, [Redaction(kind=d.kind, span=(d.start, d.end)) for d in done]
+    redactions = [Redaction(kind=d.kind, span=(d.start, d.end)) for d in done]
+    return text, redactions, [d.source for d in done if d.source is not None]
 
 
 def _replace(text: str, pieces: list[_Found]) -> tuple[str, list[_Found]]:
-    """``text`` with each piece replaced, and the pieces at their place in the new text."""
+    """``text`` with each piece replaced, and the pieces at their place in the new text.
+
+    Pieces replaced in an earlier pass keep their source span; a new one's is its span here moved by
+    what the earlier replacements before it changed in length.
+    """
     out: list[str] = []
     placed: list[_Found] = []
-    cursor = length = 0
+    cursor = length = shift = 0  # shift: offset in the text as given minus offset in ``text``
     for piece in sorted(pieces, key=lambda p: p.start):
         out.append(text[cursor : piece.start])
         length += piece.start - cursor
-        placed.append(_Found(length, length + len(piece.replacement), piece.kind, piece.replacement))
+        source = piece.source or (piece.start + shift, piece.end + shift)
+        shift = source[1] - piece.end
+        placed.append(_Found(length, length + len(piece.replacement), piece.kind, piece.replacement, source))
         out.append(piece.replacement)
         length += len(piece.replacement)
         cursor = piece.end
