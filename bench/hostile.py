@@ -9,9 +9,7 @@ length, the ratio of the 20,000-character case to the 1,000-character one (linea
 and the ratio to an ordinary 200-character turn; then the worst case of all against the targets
 (redaction <= 50 ms, engine <= 100 ms at 20,000 characters) and peak memory.
 
-    python bench/hostile.py [--lengths 1000,5000,20000] [--repeat 3] [--only NAME] [--blame]
-
-``--blame`` also times each detector, the state tracker and the rules separately on the worst text.
+    python bench/hostile.py [--lengths 1000,5000,20000] [--repeat 3] [--only NAME]
 """
 
 from __future__ import annotations
