@@ -59,7 +59,8 @@ def generators() -> dict[str, Callable[[int], str]]:
     """Name -> function of the length giving one hostile text of that shape."""
     shapes: dict[str, Callable[[int], str]] = {}
     for i, sep in enumerate(SEPARATORS):
-        shapes[f"counting numbers, separator {sep!r}"] = _joined(str, sep)
+        # From 1000 on, so the numbers have four digits at every length (the shape does not change with it).
+        shapes[f"counting numbers, separator {sep!r}"] = _joined(lambda n: str(1000 + n), sep)
         shapes[f"zeros '00', separator {sep!r}"] = _joined(lambda _: "00", sep)
         shapes[f"single digits, separator {sep!r}"] = _joined(lambda n: str(n % 10), sep)
         if i < 8:
@@ -68,7 +69,7 @@ def generators() -> dict[str, Callable[[int], str]]:
             )
             shapes[f"phone-like, separator {sep!r}"] = _joined(lambda n: f"({n % 900 + 100}) 555-{n % 10000:04d}", sep)
             shapes[f"card-like groups, separator {sep!r}"] = _joined(lambda n: "4111 1111 1111 1111", sep)
-            shapes[f"4-digit groups, separator {sep!r}"] = _joined(lambda n: f"{n % 10000:04d}", sep)
+            shapes[f"4-digit groups, separator {sep!r}"] = _joined(lambda n: f"{(n * 7919) % 9000 + 1000}", sep)
     shapes |= {
         "international prefixes": _repeated("+44 ", "(0)", "20 ", "0044 "),
         "plus digits": _repeated("+1"),

@@ -136,15 +136,14 @@ _WORD_OR_MASK = re.compile(r"[\w*]")
 _GROUP = re.compile(r"\d+")
 
 
+# Every second digit from the right is doubled, and a two-digit result counts as the sum of its digits.
+_LUHN_DOUBLED = str.maketrans("0123456789", "0246813579")
+
+
 def luhn_valid(digits: str) -> bool:
     """The Luhn checksum every payment card number carries in its last digit."""
-    total = 0
-    for position, char in enumerate(reversed(digits)):
-        value = int(char)
-        if position % 2:
-            value = value * 2 - 9 if value > 4 else value * 2
-        total += value
-    return total % 10 == 0
+    doubled = digits[-2::-2].translate(_LUHN_DOUBLED)
+    return (sum(map(int, digits[-1::-2])) + sum(map(int, doubled))) % 10 == 0
 
 
 def _mask_card(digits: str) -> str:
@@ -301,8 +300,11 @@ def _international_end(text: str, m: re.Match[str]) -> int | None:
     return None
 
 
-def _international_phones(text: str) -> Iterator[_Found]:
+def _international_phones(text: str, plus: bool) -> Iterator[_Found]:
+    """International numbers written with a + (``plus``), or with 00."""
     for m in _INTERNATIONAL.finditer(text):
+        if (text[m.start()] == "+") is not plus:
+            continue
         end = _international_end(text, m)
         if end is not None and not _is_reference(text, m.start(), bare_hash=True):
             yield _Found(m.start(), end, "phone", "[PHONE]")
@@ -311,11 +313,12 @@ def _international_phones(text: str) -> Iterator[_Found]:
 def _plus_phones(text: str) -> Iterator[_Found]:
     """International numbers written with a +, settled before cards (no card is written so)."""
     if "+" in text:
-        yield from (f for f in _international_phones(text) if text[f.start] == "+")
+        yield from _international_phones(text, plus=True)
 
 
 def _phones(text: str) -> Iterator[_Found]:
-    yield from _international_phones(text)
+    # The "+" numbers were settled already; offered again they would meet the same pieces.
+    yield from _international_phones(text, plus=False)
     for pattern in (_NANP, _TRUNK, _LOCAL):
         for m in pattern.finditer(text):
             if pattern is _TRUNK and not 10 <= sum(c.isdigit() for c in m.group()) <= 11:
@@ -342,7 +345,7 @@ _WORD_DIGIT = r"(?:zero|oh|one|two|three|four|five|six|seven|eight|nine)"
 # redacting it does not promote the next number to "the code" (redaction stays idempotent in one pass).
 _CVV_PLACEHOLDER = "[CVV]"
 _CVV_CODE = re.compile(
-    r"\[CVV\]|(?<![\w*$£€/.,])(?<!\b\d[ -])(?<!\d\d[ -])"
+    r"(?-i:\[CVV\])|(?<![\w*$£€/.,])(?<!\b\d[ -])(?<!\d\d[ -])"
     rf"(?:\d(?:[ -]?\d){{2,3}}|{_WORD_DIGIT}(?:[\s,-]+{_WORD_DIGIT}){{2,3}})"
     r"(?![\w*%/]|[.,:]\d|[ -]\d)",
     re.IGNORECASE,
