@@ -55,11 +55,11 @@ DUE = re.compile(
     r"|right away|straight away|immediately|asap|as soon as possible)\b",
     re.IGNORECASE,
 )
-# An amount before its unit is at most 24 digits and commas: unbounded, the run "1,2,3,…" was re-read
-# from each of its digits looking for the unit (quadratic); no real amount is that long.
+# An amount before its unit starts a number and is at most 24 digits and commas, read once (possessive):
+# otherwise a run "1,2,3,…" is re-read from each of its digits looking for the unit.
 AMOUNT = re.compile(
-    r"[$£€]\s?(?P<a>\d[\d,]*(?:\.\d{1,2})?)|(?P<b>\d[\d,]{0,23}(?:\.\d{1,2})?)\s?(?:dollars|pounds|"
-    r"euros|usd|gbp|eur|bucks)\b",
+    r"[$£€]\s?(?P<a>\d[\d,]*+(?:\.\d{1,2})?)|(?P<b>\d(?<![\d,]\d)[\d,]{0,23}+(?:\.\d{1,2})?)\s?"
+    r"(?:dollars|pounds|euros|usd|gbp|eur|bucks)\b",
     re.IGNORECASE,
 )
 MONEY_CONTEXT = re.compile(
