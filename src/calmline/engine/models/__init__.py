@@ -164,32 +164,41 @@ class _Reading:
     values: list[float]
 
     @cached_property
-    def shares(self) -> dict[int, tuple[float, int]]:
-        """Each bucket's value in the vector and the number of places it is met at."""
+    def parts(self) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+        """The score's terms by token, as arrays: buckets, the token owning each, and each term's value
+        and count of places (a bucket met at several places counts once in the vector: its weight is
+        shared between them); then the word pairs' buckets and the token each starts at."""
+        owners: list[int] = []
+        buckets: list[int] = []
+        for i, t in enumerate(self.per_token):
+            buckets.extend(t.words)
+            buckets.extend(t.chars)
+            owners.extend([i] * (len(t.words) + len(t.chars)))
+        pair_at = [i for i, t in enumerate(self.per_token) if t.pair >= 0]
+        pairs = [self.per_token[i].pair for i in pair_at]
         value_of = dict(zip(self.indices, self.values, strict=True))
-        # A bucket met at several places counts once in the vector: share its weight between them.
         seen: dict[int, int] = {}
-        for t in self.per_token:
-            for b in (*t.words, *t.chars, *((t.pair,) if t.pair >= 0 else ())):
-                seen[b] = seen.get(b, 0) + 1
-        return {b: (value_of[b], count) for b, count in seen.items()}
+        for b in (*buckets, *pairs):
+            seen[b] = seen.get(b, 0) + 1
+        every = np.array(buckets + pairs, dtype=np.int64)
+        values = np.array([value_of[b] for b in every.tolist()], dtype=np.float64)
+        counts = np.array([seen[b] for b in every.tolist()], dtype=np.float64)
+        return every, np.array(owners, dtype=np.int64), values, counts, np.array(pair_at, dtype=np.int64)
 
 
 def _token_credit(reading: _Reading, column: np.ndarray) -> list[float]:
-    """Each token's share of the linear score, with the same feature values the score uses."""
-    per_token, shares = reading.per_token, reading.shares
+    """Each token's share of the linear score, with the same feature values the score uses.
 
-    def part(b: int) -> float:
-        value, seen = shares[b]
-        return float(column[b]) * value / seen
-
-    credit = [sum(part(b) for b in (*t.words, *t.chars)) for t in per_token]
-    for i, t in enumerate(per_token):
-        if t.pair >= 0:
-            half = part(t.pair) / 2
-            credit[i] += half
-            credit[i + 1] += half
-    return credit
+    Computed on arrays: a pasted wall of text has thousands of tokens, each explained for every signal.
+    """
+    every, owners, values, counts, pair_at = reading.parts
+    part = column[every] * values / counts
+    words = len(owners)
+    credit = np.bincount(owners, weights=part[:words], minlength=len(reading.per_token))
+    half = part[words:] / 2
+    np.add.at(credit, pair_at, half)
+    np.add.at(credit, pair_at + 1, half)
+    return credit.tolist()
 
 
 def _phrases(text: str, tokens: list[Token], chosen: list[int], credit: list[float]) -> list[Contribution]:
