@@ -26,6 +26,7 @@ from calmline.batch.detect import (
     score_chunk,
     score_record,
     shipped_threshold,
+    windows,
 )
 from calmline.cli import app
 from calmline.engine.models import load_models
@@ -290,11 +291,31 @@ def test_roles_come_from_role_then_name_then_alternation(engine) -> None:
     assert abusive == [True, False, True, False, True]
 
 
-def test_a_bad_role_or_a_text_over_the_limit_is_a_record_error(engine) -> None:
+def test_a_bad_role_is_a_record_error(engine) -> None:
     with pytest.raises(RecordError, match="role 'boss'"):
         score_record({"turns": [{"speaker": "X", "role": "boss", "text": "hi"}]}, engine)
-    with pytest.raises(RecordError, match="limit is 10"):
-        score_record({"text": "x" * 11}, engine, DetectOptions(max_turn_chars=10))
+
+
+def test_a_text_longer_than_a_turn_is_scored_over_windows_never_skipped(engine) -> None:
+    # A long written complaint whose threat comes only on its last page.
+    filler = "I have written to you about the billing error on my account several times since March. " * 300
+    threat = "If this is not fixed by Friday I will come to your office and hurt the manager."
+    long = {"text": filler + threat}
+    assert len(long["text"]) > 25_000
+    scored = score_record(long, engine)
+    alone = score_record({"text": threat}, engine)
+    assert scored["scores"]["violence_threat"] == alone["scores"]["violence_threat"] > 0.5
+    assert scored["labels"]["violence_threat"] is True
+    turns = score_record({"turns": [{"speaker": "Customer", "text": filler + threat}]}, engine)
+    assert turns["turns"][0]["scores"]["violence_threat"] == alone["scores"]["violence_threat"]
+
+
+def test_windows_cut_at_spaces_and_keep_every_character() -> None:
+    text = "word " * 1000
+    pieces = windows(text, 300)
+    assert "".join(pieces) == text
+    assert all(len(p) <= 300 and p.endswith(" ") for p in pieces[:-1])
+    assert windows("x" * 25, 10) == ["x" * 10, "x" * 10, "x" * 5]
 
 
 def test_trained_signals_are_model_probabilities_labelled_at_the_models_own_thresholds(engine) -> None:

@@ -87,7 +87,7 @@ class DetectOptions:
 
     signals: tuple[str, ...] = KNOWN_SIGNALS
     max_record_bytes: int = 5_000_000
-    max_turn_chars: int = 20_000
+    max_turn_chars: int = 20_000  # a longer text is read in windows of this size
 
 
 @dataclass(slots=True)
@@ -227,28 +227,50 @@ def score_text(text: str, engine: Engine, names: Sequence[str]) -> dict[str, flo
     return {**signal_maxima(found, names), **model_probabilities(clean, names)}
 
 
+def windows(text: str, size: int) -> list[str]:
+    """``text`` in consecutive pieces of at most ``size`` characters, cut at a space where one is near.
+
+    A text longer than a turn is read window by window rather than skipped: a threat on page three of a
+    long complaint counts as much as one in its first line.
+    """
+    pieces: list[str] = []
+    start = 0
+    while len(text) - start > size:
+        cut = text.rfind(" ", start + size * 3 // 4, start + size)
+        end = cut + 1 if cut > start else start + size
+        pieces.append(text[start:end])
+        start = end
+    pieces.append(text[start:])
+    return [piece for piece in pieces if piece.strip()]
+
+
 def _score_text_record(record: dict[str, Any], engine: Engine, options: DetectOptions) -> dict[str, Any]:
-    text = _checked_text(record["text"], "'text'", options.max_turn_chars)
+    text = _checked_text(record["text"], "'text'")
     # A bare text is not a conversation: it has no escalation risk to report.
     names = [name for name in options.signals if name != ESCALATION_RISK]
-    scores = score_text(text, engine, names)
+    parts = [score_text(window, engine, names) for window in windows(text, options.max_turn_chars)]
+    scores = {name: max(part[name] for part in parts) for name in parts[0]}
     labels = {name: score >= shipped_threshold(name) for name, score in scores.items()}
     return {**record, "scores": scores, "labels": labels}
 
 
 def _score_conversation(record: dict[str, Any], engine: Engine, options: DetectOptions) -> dict[str, Any]:
     raw_turns = record["turns"]
-    turns = _read_turns(raw_turns, options.max_turn_chars)
+    turns = _read_turns(raw_turns)
     names = [name for name in options.signals if name != ESCALATION_RISK]
     session = engine.session()
     scored: list[dict[str, Any]] = []
     risks: list[float] = []
     for raw, turn in zip(raw_turns, turns, strict=True):
-        analysis = session.add(turn)  # the engine sees turns in order: each risk uses only the prefix
-        scores = {
-            **signal_maxima(analysis.signals, names),
-            **model_probabilities(analysis.text, names, analysis.role),
-        }
+        # The engine sees turns in order (each risk uses only the prefix); a turn longer than the limit
+        # moves the state by its first window, and every window counts for its scores.
+        first, *rest = windows(turn.text, options.max_turn_chars)
+        analysis = session.add(turn.model_copy(update={"text": first}))
+        found = [*analysis.signals, *(s for w in rest for s in session.detect(_redacted(turn, w)))]
+        scores = signal_maxima(found, names)
+        for text in (analysis.text, *(_redacted(turn, w).text for w in rest)):
+            for name, value in model_probabilities(text, names, analysis.role).items():
+                scores[name] = max(scores.get(name, 0.0), value)
         if ESCALATION_RISK in options.signals:
             scores[ESCALATION_RISK] = analysis.state.escalation_risk
         scored.append({**raw, "scores": scores})
@@ -256,7 +278,11 @@ def _score_conversation(record: dict[str, Any], engine: Engine, options: DetectO
     return {**record, "turns": scored, "derail_forecast": derail_forecast(risks)}
 
 
-def _read_turns(value: Any, max_turn_chars: int) -> list[Turn]:
+def _redacted(turn: Turn, text: str) -> Turn:
+    return turn.model_copy(update={"text": redact(text)[0]})
+
+
+def _read_turns(value: Any) -> list[Turn]:
     """Turns of a conversation record, with their roles (see ``_turn_role``)."""
     if not isinstance(value, list) or not value:
         shown = "an empty array" if value == [] else json_type(value)
@@ -271,7 +297,7 @@ def _read_turns(value: Any, max_turn_chars: int) -> list[Turn]:
             raise RecordError("wrong shape", f"{where} is {json_type(item)}, not a {{speaker, text}} object")
         if "text" not in item:
             raise RecordError("no text", f"{where} has no 'text'")
-        text = _checked_text(item["text"], f"{where}: 'text'", max_turn_chars)
+        text = _checked_text(item["text"], f"{where}: 'text'")
         speaker = item.get("speaker", "")
         if not isinstance(speaker, str):
             raise RecordError("wrong shape", f"{where}: 'speaker' must be a string, not {json_type(speaker)}")
@@ -306,15 +332,11 @@ def _turn_role(
     return role
 
 
-def _checked_text(value: Any, where: str, max_chars: int) -> str:
+def _checked_text(value: Any, where: str) -> str:
     if not isinstance(value, str):
         raise RecordError("text not a string", f"{where} is {json_type(value)}, not a string")
     if not value.strip():
         raise RecordError("empty text", f"{where} is empty")
-    if len(value) > max_chars:
-        raise RecordError(
-            "text too long", f"{where} has {len(value):,} characters; the limit is {max_chars:,}"
-        )
     return value
 
 

@@ -65,7 +65,9 @@ def detect(
     max_turn_chars: Annotated[
         int,
         typer.Option(
-            "--max-turn-chars", min=1, help="Skip (and report) a record whose text or a turn is longer."
+            "--max-turn-chars",
+            min=1,
+            help="A text or turn longer than this is scored in windows of this many characters (the highest counts).",
         ),
     ] = 20_000,
 ) -> None:
