@@ -11,8 +11,8 @@ from calmline.engine.context import Context
 from calmline.engine.detectors import agent_commitments as commitments
 from calmline.engine.detectors import agent_listening as listening
 from calmline.engine.detectors import agent_tone as tone
-from calmline.engine.signals import AGENT_SIGNALS
 from calmline.model import CustomerState, Role, Signal, TurnAnalysis
+from calmline.signals import AGENT_SIGNALS
 from tests.conftest import agent, context
 
 ACK = listening.make_acknowledgement()

@@ -3,29 +3,15 @@
 from __future__ import annotations
 
 import time
-from importlib import resources
-from pathlib import Path
 
 from rich.console import Console
 from rich.rule import Rule
 
 from calmline.cli.render import summary_view, turn_view
+from calmline.demo import example_files, examples_folder
 from calmline.engine.pipeline import Engine
 from calmline.errors import InputError
 from calmline.transcripts import read_transcript
-
-
-def examples_folder() -> Path:
-    """The examples shipped in the wheel, or the repository's examples/ in a source checkout."""
-    shipped = Path(str(resources.files("calmline"))) / "_examples"
-    if shipped.is_dir():
-        return shipped
-    return Path(__file__).resolve().parents[3] / "examples"
-
-
-def example_files() -> list[Path]:
-    folder = examples_folder()
-    return sorted(folder.glob("*.txt")) if folder.is_dir() else []
 
 
 def run_demo(console: Console, *, example: str | None, delay: float) -> None:

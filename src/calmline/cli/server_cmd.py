@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import os
 import tempfile
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.console import Console
@@ -14,6 +14,9 @@ from calmline.storage.audit import audit
 from calmline.storage.database import DATABASE_URL_ENV, database_url, migrate, transaction
 from calmline.storage.tables import Tenant
 from calmline.storage.tenants import KeyRole, create_key, create_tenant, find_tenant, list_keys, revoke_key
+
+if TYPE_CHECKING:
+    from fastapi import FastAPI
 
 DatabaseOption = Annotated[
     str | None,
@@ -66,7 +69,7 @@ def serve(
     if demo:
         _start_demo(url, host, port)
     uvicorn.run(
-        "calmline.server.app:create_app",
+        "calmline.cli.server_cmd:app_with_console",
         factory=True,
         host=host,
         port=port,
@@ -168,3 +171,11 @@ def key_list(
             revoked = f"{row.revoked_at:%Y-%m-%d %H:%M}" if row.revoked_at else ""
             table.add_row(row.prefix, row.role, row.label, f"{row.created_at:%Y-%m-%d %H:%M}", revoked)
     Console().print(table)
+
+
+def app_with_console() -> FastAPI:
+    """The server with the browser console mounted: the factory each uvicorn worker calls."""
+    from calmline import web
+    from calmline.server.app import create_app
+
+    return create_app(console=web.mount)

@@ -8,8 +8,8 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
-from calmline.engine.signals import AGENT_SIGNALS, CUSTOMER_SIGNALS
 from calmline.model import AlertKind, Audience, Channel, CustomerState, PracticeId, Role, Severity
+from calmline.signals import AGENT_SIGNALS, CUSTOMER_SIGNALS
 
 Scalar = float | int | bool | str
 

@@ -9,7 +9,7 @@ import logging
 import os
 import time
 import uuid
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from datetime import UTC, datetime
 from typing import Annotated, Any, Literal
 
@@ -22,7 +22,6 @@ from sqlalchemy.exc import DataError, DBAPIError, OperationalError
 from starlette.concurrency import run_in_threadpool
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from calmline import web
 from calmline.errors import BudgetExceededError, CalmlineError, InputError, PlaybookError
 from calmline.server import metrics, streams
 from calmline.server.bus import make_bus
@@ -57,7 +56,7 @@ class Created(BaseModel):
     id: str
 
 
-def create_app(settings: Settings | None = None) -> FastAPI:
+def create_app(settings: Settings | None = None, console: Callable[[FastAPI], None] | None = None) -> FastAPI:
     settings = settings or Settings()
 
     @contextlib.asynccontextmanager
@@ -104,7 +103,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     _routes(app)
     add_ledger_routes(app, _aware)
     add_roleplay_routes(app)
-    web.mount(app)
+    if console is not None:  # the shell that runs the server mounts the browser console, if it wants one
+        console(app)
     app.add_middleware(BodyLimit, max_bytes=settings.max_body_bytes)  # type: ignore[arg-type]
     return app
 

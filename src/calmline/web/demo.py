@@ -12,7 +12,7 @@ from pathlib import Path
 import httpx
 from sqlalchemy import select
 
-from calmline.cli.demo import example_files
+from calmline.demo import example_files
 from calmline.errors import CalmlineError
 from calmline.model import Role
 from calmline.storage.database import data_dir, migrate, transaction
