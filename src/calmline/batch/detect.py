@@ -266,9 +266,9 @@ def _score_conversation(record: dict[str, Any], engine: Engine, options: DetectO
         # moves the state by its first window, and every window counts for its scores.
         first, *rest = windows(turn.text, options.max_turn_chars)
         analysis = session.add(turn.model_copy(update={"text": first}))
-        found = [*analysis.signals, *(s for w in rest for s in session.detect(_redacted(turn, w)))]
-        scores = signal_maxima(found, names)
-        for text in (analysis.text, *(_redacted(turn, w).text for w in rest)):
+        others = [turn.model_copy(update={"text": redact(window)[0]}) for window in rest]
+        scores = signal_maxima([*analysis.signals, *(s for other in others for s in session.detect(other))], names)
+        for text in (analysis.text, *(other.text for other in others)):
             for name, value in model_probabilities(text, names, analysis.role).items():
                 scores[name] = max(scores.get(name, 0.0), value)
         if ESCALATION_RISK in options.signals:
@@ -276,10 +276,6 @@ def _score_conversation(record: dict[str, Any], engine: Engine, options: DetectO
         scored.append({**raw, "scores": scores})
         risks.append(analysis.state.escalation_risk)
     return {**record, "turns": scored, "derail_forecast": derail_forecast(risks)}
-
-
-def _redacted(turn: Turn, text: str) -> Turn:
-    return turn.model_copy(update={"text": redact(text)[0]})
 
 
 def _read_turns(value: Any) -> list[Turn]:
