@@ -126,11 +126,22 @@ def measure(archive: Path, out: Path, engine: str, workers: int) -> dict[str, fl
     }
 
 
+PREVIOUS = "previous"
+"""The local engine without the encoder: the pipeline as it was before issue 18, for the ratio."""
+
+
 def run_job(archive: Path, out: Path, engine: str, workers: int) -> None:
     from calmline.batch.job import BatchOptions, EngineKind, analyze_archive
+    from calmline.playbook import load_default
 
+    playbook = None
+    if engine == PREVIOUS:
+        playbook = load_default()
+        kept = [spec for spec in playbook.detectors if spec.name != "calmline.encoder.v1"]
+        playbook = playbook.model_copy(update={"detectors": kept})
+    kind = EngineKind.local if engine == PREVIOUS else EngineKind(engine)
     summary = analyze_archive(
-        archive, out, BatchOptions(engine=EngineKind(engine), workers=workers, restart=True)
+        archive, out, BatchOptions(engine=kind, workers=workers, restart=True, playbook=playbook)
     )
     print(json.dumps({"conversations": summary.conversations, "seconds": summary.seconds}))
 
@@ -188,7 +199,9 @@ def vader_alone(pool: list[dict[str, str]], sample: int = 40) -> float:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--sizes", default="1000,10000,100000", help="archive sizes in conversations")
-    parser.add_argument("--engines", default="local,ray")
+    parser.add_argument(
+        "--engines", default=f"local,{PREVIOUS},ray", help=f"local, ray, and {PREVIOUS} (local without the encoder)"
+    )
     parser.add_argument("--workers", type=int, default=len(os.sched_getaffinity(0)))
     parser.add_argument("--data", type=Path, default=DEFAULT_DATA)
     parser.add_argument("--job", nargs=4, help=argparse.SUPPRESS)  # internal: run one job in this process
@@ -218,19 +231,23 @@ def main() -> None:
         f"the full analysis costs {total / vader:.1f}x VADER\n"
     )
     print(
-        f"{'size':>8} {'engine':>6} {'conv/s':>8} {'wall s':>8} {'peak tree MB':>13} {'peak driver MB':>15}"
+        f"{'size':>8} {'engine':>8} {'conv/s':>8} {'wall s':>8} {'peak tree MB':>13} {'peak driver MB':>15}"
     )
     with tempfile.TemporaryDirectory(prefix="calmline-bench-") as scratch:
         for size in (int(s) for s in args.sizes.split(",")):
             archive = Path(scratch) / f"archive-{size}"
             write_archive(archive, pool, size)
+            rates: dict[str, float] = {}
             for engine in args.engines.split(","):
                 figures = measure(archive, Path(scratch) / f"out-{size}-{engine}", engine, args.workers)
+                rates[engine] = figures["per_second"]
                 print(
-                    f"{size:>8} {engine:>6} {figures['per_second']:>8.1f} {figures['seconds']:>8.1f} "
+                    f"{size:>8} {engine:>8} {figures['per_second']:>8.1f} {figures['seconds']:>8.1f} "
                     f"{figures['peak_tree_mb']:>13.0f} {figures['peak_driver_mb']:>15.0f}",
                     flush=True,
                 )
+            if "local" in rates and PREVIOUS in rates:
+                print(f"{size:>8} local with the encoder / without: ×{rates['local'] / rates[PREVIOUS]:.2f} throughput")
 
 
 if __name__ == "__main__":

@@ -26,16 +26,21 @@ MINIMUM = {
     "violence_threat": (50, 50),
 }
 
-# Measured 2026-11-23 with the default playbook's pipeline (signal at ≥ 0.5):
-#   self_harm        P 0.929  R 0.945 (explicit statements 1.000, after the patterns these sets showed missing)
-#   abuse_at_agent   P 0.974  R 0.950 (after adding the misses this set showed)
-#   manager_request  P 0.938  R 1.000 (after adding the misses this set showed)
-#   violence_threat  P 0.980  R 0.980 (after adding the misses this set showed; held-out check still owed)
+# Measured 2026-12-07 with the default playbook's pipeline (signal at >= 0.5, after the encoder's review):
+#   self_harm        P 0.835  R 0.964
+#   abuse_at_agent   P 0.842  R 1.000
+#   manager_request  P 0.844  R 0.900
+#   violence_threat  P 0.980  R 0.980
 # Floors are those figures minus 0.05, so a regression fails CI; raise them when a detector improves.
+# The precision floors are LOWER than the ones before the encoder (0.87, 0.92, 0.88): those were measured
+# on the very sets the cue lists had been fitted to ("after adding the misses this set showed"), and the
+# encoder, which never saw these sets, still calls some negated, third-person and quoted statements
+# alerts, and manager-request recall fell from 1.000 to 0.900. That regression was taken knowingly for recall on conversations nobody here fitted to
+# (held-out self-harm 19 -> 38 of 40, threats 12 -> 39 of 40); issue 18's closing note names it.
 FLOORS = {
-    "self_harm": (0.87, 0.89),
-    "abuse_at_agent": (0.92, 0.90),
-    "manager_request": (0.88, 0.95),
+    "self_harm": (0.78, 0.91),
+    "abuse_at_agent": (0.79, 0.95),
+    "manager_request": (0.79, 0.85),
     "violence_threat": (0.93, 0.93),
 }
 SELF_HARM_TARGET = 0.95  # the issue's bar: never miss an explicit statement
@@ -90,7 +95,11 @@ def test_self_harm_never_misses_an_explicit_statement(scored: dict[str, list[Sco
         ("self_harm", "I'm dying to know when the new model comes out."),
         ("self_harm", "This bill is killing me, it's double what I usually pay."),
         ("violence_threat", "I could kill for a coffee right now, this queue is long."),
-        ("abuse_at_agent", "The last agent called me an idiot, can you believe that?"),
+        pytest.param(
+            "abuse_at_agent",
+            "The last agent called me an idiot, can you believe that?",
+            marks=pytest.mark.xfail(strict=True, reason="known false alarm (issue 18 note): a reported insult, p 0.77"),
+        ),
         ("abuse_at_agent", "This stupid bill makes no sense."),
         ("manager_request", "My manager asked me to call about our business account."),
     ],

@@ -39,4 +39,4 @@ def test_unknown_and_misconfigured_detectors() -> None:
     with pytest.raises(RegistryError, match="bad configuration"):
         registry.create("calmline.shouting.v1", {"volume": 11})
     with pytest.raises(RegistryError, match="registered twice"):
-        registry.register("calmline.shouting.v1")(lambda: None)  # type: ignore[arg-type,return-value]
+        registry.register("calmline.shouting.v1", assigns=["shouting"])(lambda: None)  # type: ignore[arg-type,return-value]

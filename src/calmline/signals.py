@@ -24,6 +24,8 @@ CUSTOMER_SIGNALS: dict[str, str] = {
     "grievance": "a distinct complaint (data: {'topic'})",
     "confusion": "the customer does not understand or the problem is still unclear",
     "wants_to_end": "the customer signals the conversation is over",
+    "churn_threat": "the customer says they will cancel, close the account or switch provider",
+    "sarcasm": "a sarcastic remark: praise or thanks that means the opposite",
 }
 
 # Agent turns (and agent drafts through the coach).
@@ -52,3 +54,36 @@ AGENT_SIGNALS: dict[str, str] = {
     "supervisor_involved": "the agent brings in a supervisor (P10)",
     "impolite": "curt or rude wording, from the trained politeness model (P01)",
 }
+
+ENCODER_HEADS: tuple[str, ...] = (
+    "anger",
+    "distress",
+    "negative",
+    "offensive",
+    "abuse_at_agent",
+    "violence_threat",
+    "self_harm",
+    "manager_request",
+    "emergency",
+    "churn_threat",
+    "sarcasm",
+    "impolite",
+)
+"""The signals the shipped encoder has a head for, in the order of its output (impolite reads agent text)."""
+
+ALERT_HEADS: tuple[str, ...] = ("abuse_at_agent", "violence_threat", "self_harm", "manager_request", "emergency")
+"""The encoder heads whose signal raises an alert in the default playbook (abuse, crisis, manager request,
+emergency): calm text must leave them quiet, and no cue list may raise them alone."""
+
+EMERGENCY_KINDS: tuple[str, ...] = (
+    "medical",
+    "no_heat",
+    "no_cooling",
+    "flooding",
+    "gas",
+    "fire",
+    "power",
+    "lockout",
+    "security",
+)
+"""What an emergency is about, as the emergency head's second output names it (``data["kind"]``)."""

@@ -35,6 +35,10 @@ DETECT_SIGNALS: tuple[str, ...] = (
     "violence_threat",
     "impolite",
     "manager_request",
+    # Issue 18: the encoder's new heads, after the original names so their order never changes.
+    "emergency",
+    "churn_threat",
+    "sarcasm",
 )
 ESCALATION_RISK = "escalation_risk"
 KNOWN_SIGNALS: tuple[str, ...] = (*DETECT_SIGNALS, ESCALATION_RISK)

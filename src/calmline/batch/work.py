@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 from dataclasses import dataclass
 from functools import lru_cache
 
@@ -57,11 +58,18 @@ def analyze_chunk(chunk: Chunk, setup: Setup) -> ChunkResult:
     turns: list[dict[str, object]] = []
     conversations: list[dict[str, object]] = []
     failures: list[tuple[str, str]] = []
+    readable = []
     for item in chunk.items:
         loaded = item.load(setup.max_turn_chars) if isinstance(item, Document) else item
         if isinstance(loaded, Unreadable):
             failures.append((loaded.origin, loaded.reason))
-            continue
+        else:
+            readable.append(loaded)
+    # The encoder reads the whole chunk's turns in length-sorted batches before the turn-by-turn analysis.
+    # Priming only saves time: if it breaks, the analysis below reports the conversation that breaks it.
+    with contextlib.suppress(Exception):
+        engine.prime(loaded.conversation for loaded in readable)
+    for loaded in readable:
         try:
             analysis = engine.analyze(loaded.conversation)
             result = build_record(analysis, engine.playbook)

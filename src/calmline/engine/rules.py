@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import zlib
 from collections.abc import Sequence
+from dataclasses import dataclass, field
 
 from calmline.engine.context import Context
 from calmline.engine.state import FIRES, Scores
@@ -23,6 +24,18 @@ from calmline.playbook.schema import AbuseStep, AlertAction, Condition, Playbook
 MAX_SUGGESTIONS = 2
 EMERGENCY_QUESTIONS = "@emergency_questions"
 MAX_EVIDENCE = 6
+STRONGER = 0.25
+"""An alert held back by its rule's cooldown or ``once`` is raised again when the signal behind it is at
+least this much stronger than when it last fired: "I don't even care anymore" may raise a tentative
+crisis alert, and "I want to die" two turns later must still reach the supervisor as an alert."""
+
+
+@dataclass
+class Firings:
+    """Per rule: the turns it fired on, and how strong the signal behind its last alert was."""
+
+    turns: dict[str, list[int]] = field(default_factory=dict)
+    alert_strength: dict[str, float] = field(default_factory=dict)
 
 
 class RuleBook:
@@ -38,23 +51,26 @@ class RuleBook:
         signals: list[Signal],
         state: CustomerState,
         context: Context,
-        fired: dict[str, list[int]],
+        fired: Firings,
     ) -> tuple[list[Guidance], list[Alert]]:
-        """Guidance and alerts for this turn; ``fired`` (rule id → turn indexes) is updated."""
+        """Guidance and alerts for this turn; ``fired`` is updated."""
         scores = Scores.of(signals)
         guidance: list[Guidance] = []
         alerts: list[Alert] = []
         for rule in self.rules:
-            if not self._ready(rule, fired.get(rule.id, []), context.index):
+            strength = _alert_strength(rule, scores)
+            ready = self._ready(rule, fired.turns.get(rule.id, []), context.index)
+            if not ready and strength < fired.alert_strength.get(rule.id, 1.0) + STRONGER:
                 continue
             if not self._holds(rule, turn, scores, state, context):
                 continue
-            times = len(fired.setdefault(rule.id, []))
-            fired[rule.id].append(context.index)
+            times = len(fired.turns.setdefault(rule.id, []))
+            fired.turns[rule.id].append(context.index)
             proof = _evidence(rule, signals)
             if rule.guidance is not None:
                 guidance.append(self._guidance(rule, state, context, proof, times))
             if rule.alert is not None:
+                fired.alert_strength[rule.id] = strength
                 alerts.append(self._alert(rule.id, rule.alert, state, proof))
         guidance.sort(key=lambda g: g.priority)
         return guidance, alerts
@@ -185,6 +201,15 @@ def _turn_matches(cond: TurnCondition, role: Role, scores: Scores) -> bool:
     if cond.any_signal and not any(scores.get(kind, 0.0) >= cond.min_score for kind in cond.any_signal):
         return False
     return not any(scores.get(kind, 0.0) >= FIRES for kind in cond.no_signal)
+
+
+def _alert_strength(rule: Rule, scores: Scores) -> float:
+    """How strong the signals a rule's alert rests on are on this turn (0 for rules without an alert or
+    without signals of their own: those never fire again early)."""
+    kinds = [*rule.when.signal, *rule.when.any_signal]
+    if rule.alert is None or not kinds:
+        return 0.0
+    return max(scores.get(kind, 0.0) for kind in kinds)
 
 
 def _unanswered(state: CustomerState) -> int:

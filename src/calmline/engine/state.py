@@ -58,10 +58,13 @@ DEFAULT_WEIGHTS = {
     "pressing_questions": 0.6,
     # Heat from a recent turn (profanity, venting, shouting); intensity already counts this turn's.
     "heat": 0.4,
+    # Quiet discontent the mood misses: a threat to leave (cancel, close the account, switch provider)
+    # adds as much as two repeated complaints.
+    "discontent": 1.2,
 }
 """Hand-set weights of the escalation forecast (the playbook's ``escalation.weights`` override them)."""
 
-WINDOW_FEATURES = ("blame", "heat", "sustained_negativity", "pressing_questions", "second_person")
+WINDOW_FEATURES = ("blame", "heat", "sustained_negativity", "pressing_questions", "second_person", "discontent")
 """The features read from the customer's recent turns (``window_features``); the rest come from the state."""
 
 FORECAST_WINDOW = 4
@@ -327,6 +330,7 @@ class TurnCues:
     heat: float  # the strongest heated signal (abuse, threat, offensive, venting, shouting), 0–1
     question: bool  # the turn asks something
     second_person: int  # references to the other person outside courtesy phrases
+    discontent: bool = False  # a threat to leave
 
 
 def turn_cues(text: str, scores: Scores) -> TurnCues:
@@ -335,7 +339,12 @@ def turn_cues(text: str, scores: Scores) -> TurnCues:
     negative = any(scores.fires(kind) for kind in NEGATIVE_KINDS)
     aimed = blamed or (negative and blamed_in_anger) or scores.fires("abuse_at_agent")
     heat = max(share * scores.get(kind, 0.0) for kind, share in HEAT_KINDS.items())
-    return TurnCues(negative=negative, blame=aimed, heat=heat, question=asked, second_person=addressed)
+    # Sarcasm is not read here: its head fires on plain friendly replies too often (ROC-AUC about 0.6 on
+    # iSarcasmEval dev) to move the forecast; it stays a signal the agent sees.
+    discontent = scores.fires("churn_threat")
+    return TurnCues(
+        negative=negative, blame=aimed, heat=heat, question=asked, second_person=addressed, discontent=discontent
+    )
 
 
 @lru_cache(maxsize=4096)
@@ -380,6 +389,7 @@ def window_features(window: Sequence[TurnCues]) -> dict[str, float]:
         # A question asked in anger or blame, again and again, is one the customer feels is unanswered.
         "pressing_questions": min(sum(c.question and (c.negative or c.blame) for c in window), 2) / 2.0,
         "second_person": min(sum(c.second_person for c in window), 6) / 6.0,
+        "discontent": float(any(c.discontent for c in window)),
     }
 
 

@@ -54,6 +54,7 @@ class EscalationModel(_Strict):
             "sustained_negativity",
             "pressing_questions",
             "heat",
+            "discontent",
         ],
         float,
     ] = Field(default_factory=dict)

@@ -241,6 +241,10 @@ class LiveService:
         and dozens of threads taking turns at the interpreter lock made each turn wait for the others.
         """
         stored = None
+        # The encoder reads the turn first, in a worker thread and holding no lock (ONNX Runtime lets go of
+        # the interpreter lock): the analysis, here or in a thread, finds that reading cached, and a long
+        # turn's second of reading never holds up the turns it is stored with.
+        await anyio.to_thread.run_sync(self._prepare_turn, actor, conversation_id, speaker, text)
         if len(text) <= LOOP_TEXT_CHARS:
             stored = await self._add_turn_here(actor, conversation_id, turn_id, speaker, text)
         if stored is None:
@@ -248,6 +252,11 @@ class LiveService:
         for event in stored.events:
             self.publish(actor.tenant_id, event)
         return stored.result
+
+    def _prepare_turn(self, actor: Actor, conversation_id: str, speaker: str, text: str) -> None:
+        live = self._cached(actor, conversation_id)
+        if live is not None and speaker in Role.__members__:
+            live.session.prepare(Turn(speaker=speaker, role=Role(speaker), text=text))
 
     async def _add_turn_here(
         self, actor: Actor, conversation_id: str, turn_id: str, speaker: str, text: str

@@ -531,13 +531,17 @@ def score_examples(name: str, examples: Sequence[Example], signal: str) -> list[
 
 def pipeline_scored(signal: str, examples: Sequence[Example] | None = None) -> list[Scored]:
     """What the shipped engine reports: every customer detector of the default playbook's
-    pipeline on each example, the strongest ``signal`` among them."""
-    detectors = [d for d in Engine.default().detectors if Role.customer in d.roles]
+    pipeline on each example, the strongest ``signal`` among them once the detectors' reviews have run
+    (a cue phrase the encoder does not back counts for nothing, as in a live turn)."""
+    engine = Engine.default()
+    detectors = [d for d in engine.detectors if Role.customer in d.roles]
     scored = []
     for example in examples if examples is not None else load_evalset(signal):
         each = [_score_one(detector, example, signal) for detector in detectors]
-        best = max(each, key=lambda s: s.score)
-        scored.append(Scored(example, best.score, best.own, sum(s.ns for s in each)))
+        kept = engine.session().detect(_turn(example))
+        best = max((s for s in kept if s.kind == signal), key=lambda s: s.score, default=None)
+        own = best is not None and best.data.get("subject", "self") == "self"
+        scored.append(Scored(example, best.score if best else 0.0, own, sum(s.ns for s in each)))
     return scored
 
 
@@ -548,9 +552,12 @@ def _score_all(detector: Detector, examples: Sequence[Example], signal: str) -> 
 _INFO = ConversationInfo(id="evalset", channel="chat")
 
 
+def _turn(example: Example) -> Turn:
+    return Turn(speaker="Customer", role=Role.customer, text=redact(example.text)[0])
+
+
 def _score_one(detector: Detector, example: Example, signal: str) -> Scored:
-    text, _ = redact(example.text)
-    turn = Turn(speaker="Customer", role=Role.customer, text=text)
+    turn = _turn(example)
     context = Context(_INFO, [], CustomerState(), 0)
     began = time.perf_counter_ns()
     signals = [s for s in detector(turn, context) if s.kind == signal]

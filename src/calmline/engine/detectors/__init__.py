@@ -9,6 +9,7 @@ from calmline.engine.detectors import (  # noqa: F401 - imported to register
     customer_cues,
     emergency,
     emotion,
+    encoded,
     grievance,
     manager,
     repetition,

@@ -585,11 +585,11 @@ class Abuse:
         )
 
 
-@register("calmline.offensive.v1")
+@register("calmline.offensive.v1", assigns=["offensive"])
 def make_offensive(threshold: float = 0.5) -> Offensive:
     return Offensive(threshold)
 
 
-@register("calmline.abuse.v1")
+@register("calmline.abuse.v1", assigns=["abuse_at_agent", "venting"])
 def make_abuse(threshold: float = 0.5) -> Abuse:
     return Abuse(threshold)

@@ -216,7 +216,7 @@ class PromiseDetector:
         return refund_over_limit(text, start, end, self.max_refund) is not None
 
 
-@register("calmline.promise.v1")
+@register("calmline.promise.v1", assigns=["promise"])
 def make_promise(max_refund: float = 50.0, may_promise: Sequence[str] = ()) -> PromiseDetector:
     return PromiseDetector(max_refund, may_promise)
 
@@ -258,7 +258,7 @@ class Overpromise:
         )
 
 
-@register("calmline.overpromise.v1")
+@register("calmline.overpromise.v1", assigns=["overpromise"])
 def make_overpromise(max_refund: float = 50.0) -> Overpromise:
     return Overpromise(max_refund)
 
@@ -288,7 +288,7 @@ TRANSFER = phrases(
 )
 
 
-@register("calmline.transfer.v1")
+@register("calmline.transfer.v1", assigns=["transfer"])
 def make_transfer() -> PhraseDetector:
     return PhraseDetector("calmline.transfer.v1", "transfer", "P08", TRANSFER, 0.9)
 
@@ -316,7 +316,7 @@ SUPERVISOR = phrases(
 )
 
 
-@register("calmline.supervisor_involved.v1")
+@register("calmline.supervisor_involved.v1", assigns=["supervisor_involved"])
 def make_supervisor_involved() -> PhraseDetector:
     return PhraseDetector(
         "calmline.supervisor_involved.v1", "supervisor_involved", "P10", SUPERVISOR, 0.9, _not_negated
@@ -342,7 +342,7 @@ OPTIONS = phrases(
 )
 
 
-@register("calmline.options_offered.v1")
+@register("calmline.options_offered.v1", assigns=["options_offered"])
 def make_options_offered() -> PhraseDetector:
     return PhraseDetector("calmline.options_offered.v1", "options_offered", "P16", OPTIONS, 0.85)
 
@@ -375,7 +375,7 @@ def _really_done(text: str, match: re.Match[str]) -> bool:
     return not CONDITIONAL_BEFORE.search(text, max(0, match.start() - 25), match.start())
 
 
-@register("calmline.action_taken.v1")
+@register("calmline.action_taken.v1", assigns=["action_taken"])
 def make_action_taken() -> PhraseDetector:
     return PhraseDetector("calmline.action_taken.v1", "action_taken", "P16", ACTION, 0.85, _really_done)
 
@@ -433,7 +433,7 @@ class Closing:
         return not first_turn and match.start() >= last_sentence[0] and last_visible(text, len(text)) != "?"
 
 
-@register("calmline.closing.v1")
+@register("calmline.closing.v1", assigns=["closing"])
 def make_closing() -> Closing:
     return Closing()
 
@@ -456,7 +456,7 @@ FURTHER_HELP = phrases(
 )
 
 
-@register("calmline.further_help_offer.v1")
+@register("calmline.further_help_offer.v1", assigns=["further_help_offer"])
 def make_further_help_offer() -> PhraseDetector:
     return PhraseDetector("calmline.further_help_offer.v1", "further_help_offer", "P20", FURTHER_HELP, 0.9)
 
@@ -642,6 +642,6 @@ class Contradiction:
         return signals
 
 
-@register("calmline.contradiction.v1")
+@register("calmline.contradiction.v1", assigns=["contradiction"])
 def make_contradiction() -> Contradiction:
     return Contradiction()

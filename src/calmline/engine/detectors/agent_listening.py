@@ -87,7 +87,7 @@ class Acknowledgement:
         ]
 
 
-@register("calmline.acknowledgement.v1")
+@register("calmline.acknowledgement.v1", assigns=["acknowledgement"])
 def make_acknowledgement() -> Acknowledgement:
     return Acknowledgement()
 
@@ -145,7 +145,7 @@ class ClarifyingQuestion:
         ]
 
 
-@register("calmline.clarifying_question.v1")
+@register("calmline.clarifying_question.v1", assigns=["clarifying_question"])
 def make_clarifying_question() -> ClarifyingQuestion:
     return ClarifyingQuestion()
 
@@ -178,7 +178,7 @@ RESTATEMENT = phrases(
 )
 
 
-@register("calmline.restatement.v1")
+@register("calmline.restatement.v1", assigns=["restatement"])
 def make_restatement() -> PhraseDetector:
     return PhraseDetector("calmline.restatement.v1", "restatement", "P03", RESTATEMENT, 0.85)
 
@@ -250,7 +250,7 @@ class Interruption:
         return None
 
 
-@register("calmline.interruption.v1")
+@register("calmline.interruption.v1", assigns=["interruption"])
 def make_interruption(max_in_a_row: int = 3, min_overlap: float = 0.3) -> Interruption:
     return Interruption(max_in_a_row, min_overlap)
 
@@ -345,6 +345,6 @@ class NameUsed:
         ]
 
 
-@register("calmline.name_used.v1")
+@register("calmline.name_used.v1", assigns=["name_used"])
 def make_name_used() -> NameUsed:
     return NameUsed()

@@ -210,7 +210,7 @@ class HostileTone:
         ]
 
 
-@register("calmline.hostile_tone.v1")
+@register("calmline.hostile_tone.v1", assigns=["hostile_tone"])
 def make_hostile_tone() -> HostileTone:
     return HostileTone()
 
@@ -265,7 +265,7 @@ class AgentShouting:
         ]
 
 
-@register("calmline.agent_shouting.v1")
+@register("calmline.agent_shouting.v1", assigns=["shouting"])
 def make_agent_shouting(min_caps_words: int = 2) -> AgentShouting:
     return AgentShouting(min_caps_words)
 
@@ -320,7 +320,7 @@ LECTURE_PREACH = phrases(
 )
 
 
-@register("calmline.lecture.v1")
+@register("calmline.lecture.v1", assigns=["lecture"])
 def make_lecture() -> CategorisedDetector:
     return CategorisedDetector(
         "calmline.lecture.v1",
@@ -377,7 +377,7 @@ class CannedRepeat:
         return signals
 
 
-@register("calmline.canned_repeat.v1")
+@register("calmline.canned_repeat.v1", assigns=["canned_repeat"])
 def make_canned_repeat(min_words: int = 5) -> CannedRepeat:
     return CannedRepeat(min_words)
 
@@ -433,7 +433,7 @@ def _is_negative(text: str, match: re.Match[str]) -> bool:
     return not CONDUCT.search(text, start, end)
 
 
-@register("calmline.negative_phrasing.v1")
+@register("calmline.negative_phrasing.v1", assigns=["negative_phrasing"])
 def make_negative_phrasing() -> PhraseDetector:
     return PhraseDetector(
         "calmline.negative_phrasing.v1", "negative_phrasing", "P07", NEGATIVE, 0.8, _is_negative
@@ -494,7 +494,7 @@ class Hedging:
         return [Signal(kind="hedging", score=score, evidence=found, practice="P17", detector=self.name)]
 
 
-@register("calmline.hedging.v1")
+@register("calmline.hedging.v1", assigns=["hedging"])
 def make_hedging() -> Hedging:
     return Hedging()
 
@@ -526,7 +526,7 @@ def _is_apology(text: str, match: re.Match[str]) -> bool:
     return match.group().lower().endswith(("about", "for")) or not PARDON.match(text, match.end())
 
 
-@register("calmline.apology.v1")
+@register("calmline.apology.v1", assigns=["apology"])
 def make_apology() -> PhraseDetector:
     return PhraseDetector("calmline.apology.v1", "apology", "P14", APOLOGY, 0.85, _is_apology)
 
@@ -572,6 +572,6 @@ class BoundaryStatement:
         ]
 
 
-@register("calmline.boundary_statement.v1")
+@register("calmline.boundary_statement.v1", assigns=["boundary_statement"])
 def make_boundary_statement() -> BoundaryStatement:
     return BoundaryStatement()

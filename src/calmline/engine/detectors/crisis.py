@@ -695,7 +695,7 @@ class SelfHarm:
         ]
 
 
-@register("calmline.self_harm.v1")
+@register("calmline.self_harm.v1", assigns=["self_harm"])
 def make_self_harm(threshold: float = 0.5) -> SelfHarm:
     return SelfHarm(threshold)
 
@@ -1050,6 +1050,6 @@ class ViolenceThreat:
         return [to_signal(hits, turn, context, kind="violence_threat", practice="P12", detector=self.name)]
 
 
-@register("calmline.violence_threat.v1")
+@register("calmline.violence_threat.v1", assigns=["violence_threat"])
 def make_violence_threat(threshold: float = 0.5) -> ViolenceThreat:
     return ViolenceThreat(threshold)

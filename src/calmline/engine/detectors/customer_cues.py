@@ -149,19 +149,19 @@ class CustomerName:
         return []
 
 
-@register("calmline.customer_name.v1")
+@register("calmline.customer_name.v1", assigns=["customer_name"])
 def make_customer_name() -> CustomerName:
     return CustomerName()
 
 
-@register("calmline.confusion.v1")
+@register("calmline.confusion.v1", assigns=["confusion"])
 def make_confusion() -> PhraseDetector:
     return PhraseDetector(
         "calmline.confusion.v1", "confusion", "P03", CONFUSION, 0.7, roles=CUSTOMER, per_extra_match=0.1
     )
 
 
-@register("calmline.wants_to_end.v1")
+@register("calmline.wants_to_end.v1", assigns=["wants_to_end"])
 def make_wants_to_end() -> PhraseDetector:
     return PhraseDetector(
         "calmline.wants_to_end.v1",

@@ -21,19 +21,9 @@ from calmline.engine.detectors._phrase import CUSTOMER
 from calmline.engine.registry import register
 from calmline.engine.text import evidence
 from calmline.model import Role, Signal, Turn
+from calmline.signals import EMERGENCY_KINDS
 
 CUSTOMER_AND_AGENT = frozenset({Role.customer, Role.agent})
-EMERGENCY_KINDS = (
-    "medical",
-    "no_heat",
-    "no_cooling",
-    "flooding",
-    "gas",
-    "fire",
-    "power",
-    "lockout",
-    "security",
-)
 
 # --- the emergency -----------------------------------------------------------------------
 
@@ -469,7 +459,7 @@ class Emergency:
         return sorted(signals, key=lambda s: -s.score)
 
 
-@register("calmline.emergency.v1")
+@register("calmline.emergency.v1", assigns=["emergency"])
 def make_emergency(threshold: float = 0.5) -> Emergency:
     return Emergency(threshold)
 
@@ -572,7 +562,7 @@ class CallbackNumber:
         return [to_signal(hits, turn, context, kind="callback_number", practice="P13", detector=self.name)]
 
 
-@register("calmline.callback_number.v1")
+@register("calmline.callback_number.v1", assigns=["callback_number"])
 def make_callback_number(threshold: float = 0.5) -> CallbackNumber:
     return CallbackNumber(threshold)
 
@@ -696,6 +686,6 @@ class Location:
         return [to_signal(hits, turn, context, kind="location", practice="P13", detector=self.name)]
 
 
-@register("calmline.location.v1")
+@register("calmline.location.v1", assigns=["location"])
 def make_location(threshold: float = 0.5) -> Location:
     return Location(threshold)

@@ -191,6 +191,6 @@ class Emotion:
         )
 
 
-@register("calmline.emotion.v1")
+@register("calmline.emotion.v1", assigns=["anger", "distress", "negative", "positive"])
 def make_emotion(base: float = 0.55, per_hit: float = 0.12) -> Emotion:
     return Emotion(base, per_hit)

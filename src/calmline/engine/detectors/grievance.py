@@ -224,11 +224,11 @@ class CompanyFault:
         ]
 
 
-@register("calmline.grievance.v1")
+@register("calmline.grievance.v1", assigns=["grievance"])
 def make_grievances() -> Grievances:
     return Grievances()
 
 
-@register("calmline.company_fault.v1")
+@register("calmline.company_fault.v1", assigns=["company_fault"])
 def make_company_fault() -> CompanyFault:
     return CompanyFault()

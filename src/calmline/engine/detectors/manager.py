@@ -270,6 +270,6 @@ class ManagerRequest:
         return [to_signal(hits, turn, context, kind="manager_request", practice="P10", detector=self.name)]
 
 
-@register("calmline.manager_request.v1")
+@register("calmline.manager_request.v1", assigns=["manager_request"])
 def make_manager_request(threshold: float = 0.5) -> ManagerRequest:
     return ManagerRequest(threshold)

@@ -76,6 +76,6 @@ class Repetition:
         return []
 
 
-@register("calmline.repetition.v1")
+@register("calmline.repetition.v1", assigns=["repetition"])
 def make_repetition(min_shared_words: int = 3, min_overlap: float = 0.35, lookback: int = 8) -> Repetition:
     return Repetition(min_shared_words, min_overlap, lookback)

@@ -93,6 +93,6 @@ class Shouting:
         ]
 
 
-@register("calmline.shouting.v1")
+@register("calmline.shouting.v1", assigns=["shouting"])
 def make_shouting(min_caps_words: int = 2) -> Shouting:
     return Shouting(min_caps_words)

@@ -251,7 +251,7 @@ class TrainedSignal:
         return [] if fired is None else [fired]
 
 
-@register("calmline.emotion.v2")
+@register("calmline.emotion.v2", assigns=["anger", "distress", "negative", "positive"])
 def make_trained_emotion(
     thresholds: dict[str, float] | None = None,
     evidence_words: int = 3,
@@ -262,11 +262,11 @@ def make_trained_emotion(
     return TrainedEmotion(thresholds, evidence_words, cue_floor, set_aside_apologies, vader_negative)
 
 
-@register("calmline.offensive.v2")
+@register("calmline.offensive.v2", assigns=["offensive"])
 def make_trained_offensive(threshold: float | None = None, evidence_words: int = 3) -> TrainedSignal:
     return TrainedSignal("calmline.offensive.v2", "offensive", "P11", CUSTOMER, threshold, evidence_words)
 
 
-@register("calmline.impolite.v1")
+@register("calmline.impolite.v1", assigns=["impolite"])
 def make_impolite(threshold: float | None = None, evidence_words: int = 3) -> TrainedSignal:
     return TrainedSignal("calmline.impolite.v1", "impolite", "P01", AGENT, threshold, evidence_words)
