@@ -366,7 +366,14 @@ held-back examples from the same writers moved between 0.18 and 0.68 from one tr
 - English only; another language reads as calm text, not as a crisis.
 - Our written examples come from a handful of writers: the held-out conversations were written apart from
   them, but they share the writers' era and assumptions. Check the figures on your own traffic.
-- The emotion heads learnt from Reddit comments (GoEmotions); sarcasm from tweets.
+- The emotion heads learnt from Reddit comments (GoEmotions); sarcasm from tweets. The sarcasm head is
+  weak (ROC-AUC about 0.65 on iSarcasmEval dev) and fires on some plain friendly replies: it is shown as a
+  signal and feeds no alert, mood or forecast.
+- Known false alarms: negated, third-person and reported statements ("I'm not suicidal, it's a figure of
+  speech", "the last agent called me an idiot"), a collective jab at the company ("your whole company is
+  a joke" reads as abuse at the agent), and a relative "on his way over" read as a threat. Precision on
+  the project's hard-negative evaluation sets (src/calmline/training/evalsets): self-harm 0.84, abuse
+  0.84, manager request 0.84, violence 0.98.
 """
     (folder / "README.md").write_text(card, encoding="utf-8")
     return card
