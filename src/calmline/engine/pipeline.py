@@ -19,6 +19,7 @@ from calmline.model import (
     ConversationAnalysis,
     ConversationInfo,
     CustomerState,
+    Redaction,
     Role,
     Signal,
     Turn,
@@ -105,9 +106,21 @@ class Session:
         self.history: list[TurnAnalysis] = []
         self.state = CustomerState(customer_name=info.customer_name)
         self._fired = Firings()
+        self._redacted: tuple[tuple[str, str | None], tuple[str, list[Redaction]]] | None = None
 
     def context(self) -> Context:
         return Context(self.info, self.history, self.state, len(self.history))
+
+    def _redact(self, text: str) -> tuple[str, list[Redaction]]:
+        """``text`` redacted as the next turn; ``prepare`` and ``add`` of one turn share the work (a hostile
+        turn's redaction is a tenth of a second, and the server prepares in a thread, off its event loop)."""
+        # The previous turn is the context: "what's the security code?" makes a bare "123" a code.
+        previous = self.history[-1].text if self.history else None
+        key = (text, previous)
+        if self._redacted is None or self._redacted[0] != key:
+            self._redacted = (key, redact(text, self.redaction_kinds, previous))
+        clean, found = self._redacted[1]
+        return clean, list(found)
 
     def detect(self, turn: Turn, deadline: float | None = None) -> list[Signal]:
         """Signals for ``turn`` (already redacted) as the next turn, without recording it.
@@ -131,8 +144,7 @@ class Session:
     def prepare(self, turn: Turn) -> None:
         """Do the next turn's model reading ahead of ``add`` (which then finds it cached), without recording
         anything: a server calls this from a worker thread so that its event loop never runs the encoder."""
-        previous = self.history[-1].text if self.history else None
-        clean = turn.model_copy(update={"text": redact(turn.text, self.redaction_kinds, previous)[0]})
+        clean = turn.model_copy(update={"text": self._redact(turn.text)[0]})
         for detector in self.engine.detectors:
             ahead = getattr(detector, "prepare", None)
             if ahead is not None and turn.role in detector.roles:
@@ -144,9 +156,7 @@ class Session:
         Past ``deadline`` (a ``time.monotonic()`` instant) the analysis stops with ``BudgetExceededError``
         and the session is left as it was: the turn is not recorded.
         """
-        # The previous turn is the context: "what's the security code?" makes a bare "123" a code.
-        previous = self.history[-1].text if self.history else None
-        text, redactions = redact(turn.text, self.redaction_kinds, previous)
+        text, redactions = self._redact(turn.text)
         check_deadline(deadline, "redaction")
         clean = turn.model_copy(update={"text": text})
         signals = self.detect(clean, deadline)

@@ -250,11 +250,6 @@ def write_heads(out: Path, calibration: dict[str, Any]) -> None:
     (out / "heads.json").write_text(json.dumps(calibration, indent=1) + "\n", encoding="utf-8")
 
 
-RECALL_FIRST: tuple[str, ...] = ()
-"""Heads whose threshold is chosen for recall (F2). None now: chosen on examples from the same writers as
-the training ones, F2 set thresholds (self-harm 0.11) that fired on idioms in the held-out conversations."""
-
-
 FLOOR_RECALL = 0.98
 """A head's floor keeps this share of its held-back positives above it. Below the floor the encoder is
 confident the turn is not of that kind, and a cue phrase alone does not raise the alert (a "locked out
@@ -291,13 +286,12 @@ def calibrate(out: Path, held_back: Sequence[Example], trained: dict[str, Any], 
         platt = LogisticRegression(C=100.0).fit(z.reshape(-1, 1), y)
         a, b = float(platt.coef_[0, 0]), float(platt.intercept_[0])
         calibrated = 1.0 / (1.0 + np.exp(-(a * z + b)))
-        objective = "f2" if head in RECALL_FIRST else "f1"
-        threshold, score = best_threshold(y, calibrated, objective)
+        threshold, score = best_threshold(y, calibrated, "f1")
         heads["calibration"][head] = [round(a, 5), round(b, 5)]
         heads["thresholds"][head] = round(float(threshold), 4)
         heads["floors"][head] = round(float(np.quantile(calibrated[y == 1], 1 - FLOOR_RECALL)), 4)
-        figures[head] = {"examples": int(known.sum()), "positives": int(y.sum()), objective: round(float(score), 4)}
-        log(f"{head}: {int(y.sum())}/{int(known.sum())} positive held back; threshold {threshold:.3f} ({objective} {score:.3f}), floor {heads['floors'][head]:.3f}")
+        figures[head] = {"examples": int(known.sum()), "positives": int(y.sum()), "f1": round(float(score), 4)}
+        log(f"{head}: {int(y.sum())}/{int(known.sum())} positive held back; threshold {threshold:.3f} (F1 {score:.3f}), floor {heads['floors'][head]:.3f}")
     heads["trained"] = {**trained, "held_back": figures}
     write_heads(out, heads)
     return heads

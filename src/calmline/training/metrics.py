@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 from sklearn.metrics import roc_auc_score
 
-OBJECTIVES = ("f1", "f2", "macro_f1", "accuracy")
+OBJECTIVES = ("f1", "macro_f1", "accuracy")
 
 
 def _counts_by_threshold(labels: np.ndarray, scores: np.ndarray) -> tuple[np.ndarray, ...]:
@@ -25,21 +25,18 @@ def _f1(tp: np.ndarray, fp: np.ndarray, fn: np.ndarray) -> np.ndarray:
 
 
 def choose_threshold(labels: np.ndarray, scores: np.ndarray, objective: str) -> float:
-    """The score threshold that maximises ``objective`` (f1 or f2 of the positive class, macro_f1, accuracy)."""
+    """The score threshold that maximises ``objective`` (f1 of the positive class, macro_f1, accuracy)."""
     return best_threshold(labels, scores, objective)[0]
 
 
 def best_threshold(labels: np.ndarray, scores: np.ndarray, objective: str) -> tuple[float, float]:
-    """The threshold that maximises ``objective``, and the value it reaches there. F2 weighs recall
-    four times as much as precision: for signals where a miss costs more than a false alarm."""
+    """The threshold that maximises ``objective``, and the value it reaches there."""
     if objective not in OBJECTIVES:
         raise ValueError(f"unknown objective {objective!r}")
     labels = np.asarray(labels, dtype=np.int64)
     thresholds, tp, fp, fn, tn = _counts_by_threshold(labels, np.asarray(scores, dtype=np.float64))
     if objective == "f1":
         value = _f1(tp, fp, fn)
-    elif objective == "f2":
-        value = np.divide(5 * tp, 5 * tp + 4 * fn + fp, out=np.zeros(len(tp)), where=(5 * tp + 4 * fn + fp) > 0)
     elif objective == "macro_f1":
         value = (_f1(tp, fp, fn) + _f1(tn, fn, fp)) / 2
     else:

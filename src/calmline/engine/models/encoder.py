@@ -36,7 +36,6 @@ Read in a window of 126 tokens, one threatening sentence among complaints averag
 0.97 alone, 0.11 after two sentences of complaint, 0.03 at the end of a long letter)."""
 _SENTENCE = re.compile(r"[^.!?\n]+(?:[.!?]+|\n|$)")
 BATCH = 16
-PRIMED_LIMIT = 20_000
 
 
 @dataclass(frozen=True, slots=True)
@@ -93,7 +92,7 @@ class Encoder:
 
     def read(self, text: str) -> Reading:
         """The reading of one text (cached: the detectors of a turn, and a retried turn, share it)."""
-        primed = self._primed.pop(text, None)
+        primed = self._primed.get(text)
         return primed if primed is not None else self._cached(text)
 
     def cache_clear(self) -> None:
@@ -101,11 +100,10 @@ class Encoder:
         self._primed.clear()
 
     def prime(self, texts: Sequence[str]) -> None:
-        """Read many texts now, batched by length, for ``read`` to hand out once each: the batch path."""
-        if len(self._primed) > PRIMED_LIMIT:
-            self._primed.clear()  # texts primed but never asked for (a skipped record) must not pile up
-        wanted = list(dict.fromkeys(t for t in texts if t not in self._primed))
-        self._primed.update(zip(wanted, self.read_many(wanted), strict=True))
+        """Read many texts now, batched by length, for ``read`` to hand out until the next ``prime``: the
+        batch path, one chunk of records at a time (a turn is read by its detector and again by the review)."""
+        wanted = list(dict.fromkeys(texts))
+        self._primed = dict(zip(wanted, self.read_many(wanted), strict=True))
 
     def _read_one(self, text: str) -> Reading:
         pieces = self._pieces(text)
