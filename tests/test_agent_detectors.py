@@ -21,6 +21,7 @@ RESTATE = listening.make_restatement()
 INTERRUPT = listening.make_interruption()
 NAME = listening.make_name_used()
 HOSTILE = tone.make_hostile_tone()
+MINIMISING = tone.make_minimising()
 SHOUT = tone.make_agent_shouting()
 LECTURE = tone.make_lecture()
 CANNED = tone.make_canned_repeat()
@@ -39,7 +40,7 @@ FURTHER = commitments.make_further_help_offer()
 CONTRADICTION = commitments.make_contradiction()
 
 ALL = [
-    ACK, QUESTION, RESTATE, INTERRUPT, NAME, HOSTILE, SHOUT, LECTURE, CANNED, NEGATIVE, HEDGE, APOLOGY,
+    ACK, QUESTION, RESTATE, INTERRUPT, NAME, HOSTILE, MINIMISING, SHOUT, LECTURE, CANNED, NEGATIVE, HEDGE, APOLOGY,
     BOUNDARY, PROMISE, OVERPROMISE, TRANSFER, SUPERVISOR, OPTIONS, ACTION, CLOSING, FURTHER, CONTRADICTION,
 ]  # fmt: skip
 
@@ -119,11 +120,34 @@ def test_acknowledgements_of_the_feeling_are_found(text: str) -> None:
 @pytest.mark.parametrize(
     "text",
     [
+        "Honestly, I get why that's maddening.",
+        "That must have been such a worry with the wedding so close.",
+        "I'd be fed up too if I'd been told three different dates.",
+        "Sorry you've been going round in circles with us.",
+        "You must be at the end of your tether by now.",
+        "I apologise for the wait on the phone today.",
+        "You're right to be annoyed about the second charge.",
+        "You shouldn't have had to chase us for this.",
+        "Of course you're cross, anyone would be.",
+        "I'm sorry you were kept in the dark about the strike.",
+        "Being passed from pillar to post is the last thing you need.",
+    ],
+)
+def test_a_feeling_named_in_any_words_is_an_acknowledgement(text: str) -> None:
+    assert [s.kind for s in run(ACK, text)] == ["acknowledgement"]
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
         "I understand your account number ends in 4471.",
         "I can see a lot of payments on the account.",
         "I see the charge on the 3rd of May.",
         "It seems the parcel went back to the depot.",
         "Let me pull up your account.",
+        "I can see the delay on the tracking page.",
+        "I understand the wait time is two weeks.",
+        "Sorry, could you spell the street name?",
     ],
 )
 def test_understanding_a_fact_is_not_acknowledging_a_feeling(text: str) -> None:
@@ -199,13 +223,15 @@ def test_plain_statements_are_not_restatements(text: str) -> None:
 # --- P04 interruption -------------------------------------------------------------------------
 
 
-def test_a_third_agent_message_in_a_row_is_rapid_fire() -> None:
+def test_a_multi_part_answer_is_not_an_interruption_unless_the_playbook_counts_rapid_fire() -> None:
     history = [
         past(0, Role.customer, "My heating is off."),
         past(1, Role.agent, "Let me check."),
         past(2, Role.agent, "Still looking."),
     ]
-    [signal] = run(INTERRUPT, "Found it.", context(index=3, history=history))
+    # The customer is waiting, not talking: nobody is being talked over.
+    assert run(INTERRUPT, "Found it.", context(index=3, history=history)) == []
+    [signal] = run(listening.make_interruption(max_in_a_row=3), "Found it.", context(index=3, history=history))
     assert signal.data == {"reason": "rapid_fire", "consecutive": 3}
 
 
@@ -265,6 +291,137 @@ def test_hostile_tone_is_found_with_its_category(text: str, category: str) -> No
 @pytest.mark.parametrize(
     "text",
     [
+        "Watch your language, please.",
+        "Mind your tone with me.",
+        "There's no need to be so rude about it.",
+        "There's no call for that kind of language.",
+        "I won't help you if you keep swearing.",
+        "We're not going to deal with you while you're shouting.",
+        "I don't appreciate your attitude.",
+        "Please be more respectful.",
+        "Language, please!",
+        "Don't speak to me like that.",
+        "That sort of language isn't acceptable.",
+    ],
+)
+def test_telling_the_customer_how_to_speak_is_tone_policing(text: str) -> None:
+    assert "tone_policing" in [s.data["category"] for s in run(HOSTILE, text)]
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        # Calm boundaries about insults aimed at the agent: what the abuse policy asks for (P11).
+        "I want to help, but I won't accept being called names.",
+        "Please keep the conversation free of personal insults so I can keep working on this.",
+        "If the insults continue, I'll have to end the call.",
+        "I'm happy to help, as long as we keep this respectful.",
+        # Ordinary words that sound alike.
+        "You can change the language of your account in settings.",
+        "The tone you hear means the line is connected.",
+        "Please watch your inbox for the label.",
+    ],
+)
+def test_calm_boundaries_and_look_alikes_are_not_tone_policing(text: str) -> None:
+    assert "tone_policing" not in [s.data["category"] for s in run(HOSTILE, text)]
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Well, clearly you know better than our engineers.",
+        "You're obviously the expert here.",
+        "Since you know everything, you won't need my help.",
+        "Congratulations, you've found a bug.",
+        "Well done, you finally found the email.",
+        "What a surprise, the customer is always right.",
+        "I'm sure you did.",
+        "Oh great, another password reset.",
+        "As I'm sure you're aware, the store closes at six.",
+    ],
+)
+def test_sarcasm_from_the_agent_is_found(text: str) -> None:
+    assert [s.data["category"] for s in run(HOSTILE, text)] == ["sarcasm"]
+
+
+def heated(*kinds: str, mood: float = 0.0) -> Context:
+    signals = [Signal(kind=kind, score=0.9, detector="test") for kind in kinds]
+    history = [past(0, Role.customer, "This is a joke, you lot are hopeless!", signals)]
+    return context(index=1, history=history, state=CustomerState(mood=mood))
+
+
+@pytest.mark.parametrize(
+    "text", ["Thanks SO much for your patience.", "Thank you sooo much.", "Thanks for the kind words."]
+)
+def test_emphatic_thanks_are_sarcastic_after_a_fight_and_sincere_otherwise(text: str) -> None:
+    assert [s.data["category"] for s in run(HOSTILE, text, heated("anger"))] == ["sarcasm"]
+    assert [s.data["category"] for s in run(HOSTILE, text, heated(mood=-3))] == ["sarcasm"]
+    assert run(HOSTILE, text, heated("positive")) == []
+    assert run(HOSTILE, "Thank you so much for your patience.", heated("anger")) == []
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Congratulations on the new baby!",
+        "Well done for spotting that, it helped us find the fault.",
+        "I'm sure you're busy, so I'll keep this short.",
+        "You clearly know the product well, so I'll skip the basics.",
+        "Thanks a million for the photos, they help.",
+    ],
+)
+def test_sincere_praise_and_thanks_are_not_sarcasm(text: str) -> None:
+    assert run(HOSTILE, text) == []
+
+
+# --- P02 minimising ---------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("text", "phrase"),
+    [
+        ("It's only a small delay, your order is on its way.", "It's only a small delay"),
+        ("Honestly, it's not a big deal.", "it's not a big deal"),
+        ("It's just two days.", "It's just two days"),
+        ("These things happen with couriers.", "These things happen"),
+        ("The charge was only £4.99.", "The charge was only £4.99"),
+        ("Delays happen sometimes.", "Delays happen sometimes"),
+        ("It's not the end of the world.", "not the end of the world"),
+        ("It could have been a lot worse.", "It could have been a lot worse"),
+        ("At least it arrived in the end.", "At least it"),
+        ("You're making a big fuss over a few pence.", "You're making a big fuss"),
+        ("That was only a minor glitch.", "That was only a minor glitch"),
+    ],
+)
+def test_making_the_problem_sound_small_is_minimising(text: str, phrase: str) -> None:
+    [signal] = run(MINIMISING, text)
+    assert (signal.kind, signal.practice) == ("minimising", "P02")
+    assert [e.quote for e in signal.evidence] == [phrase]
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Just to confirm, your order number ends in 442?",
+        "I just need your postcode and I'll check.",
+        "It'll only take a couple of minutes to reset.",
+        "We can get it to you in just two days.",
+        "For only £5 more you can upgrade to next-day delivery.",
+        "It's not just a small delay, I know, and I'm sorry.",
+        "If it happens again, call me directly.",
+        "It happens to be our busiest week.",
+        "This is a big problem and I'm treating it as one.",
+        "You'll get at least the full amount back.",
+        "Is that a big problem for you?",
+    ],
+)
+def test_small_words_that_do_not_shrink_the_problem_are_not_minimising(text: str) -> None:
+    assert run(MINIMISING, text) == []
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
         "Obviously upsetting — I'm sorry.",
         "This is obviously frustrating, and we want to fix it.",
         "Whatever works best for you is fine with me.",
@@ -318,6 +475,84 @@ def test_acronyms_placeholders_codes_and_single_marks_are_not_shouting(text: str
 )
 def test_lectures_and_blame_are_found(text: str, category: str) -> None:
     assert [s.data["category"] for s in run(LECTURE, text)] == [category]
+
+
+@pytest.mark.parametrize(
+    ("text", "quote"),
+    [
+        # The customer as subject + a failure: the grammar, not a list of stock phrases.
+        ("You weren't home when the driver came, so it went back.", "You weren't home"),
+        ("The driver says you were not in at 2pm.", "you were not in"),
+        ("You didn't tick the box for a signature.", "You didn't tick"),
+        ("You never told us you'd moved house.", "You never told"),
+        ("You forgot to add the flat number.", "You forgot to add"),
+        ("You entered the wrong postcode at checkout.", "You entered the wrong"),
+        ("You typed your email address incorrectly.", "You typed your email address incorrectly"),
+        ("Had you checked the tracking page, you'd know.", "Had you checked"),
+        ("If you'd opened the email, you'd have seen the new date.", "If you'd opened"),
+        ("You could have just asked us first.", "You could have just asked"),
+        ("That was your own mistake, I'm afraid.", "That was your own mistake"),
+        ("You missed the delivery slot twice.", "You missed the"),
+    ],
+)
+def test_blaming_the_customer_is_found_from_its_grammar(text: str, quote: str) -> None:
+    [signal] = run(LECTURE, text)
+    assert signal.data["category"] == "blame"
+    assert signal.evidence[0].quote == quote
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "You should receive it by Friday.",
+        "You should get a text an hour before the driver arrives.",
+        "We should have caught that before it went out.",
+        "If you didn't receive the code, I'll send another.",
+        "You didn't do anything wrong here.",
+        "You didn't need to do anything; it renews by itself.",
+        "None of this is your fault.",
+        "Did you get the email I sent this morning?",
+        "I'm sorry you didn't get an update from us.",
+        "You never have to pay for returns.",
+        "You weren't charged for the second parcel.",
+        "If you'd like, I can call you back this afternoon.",
+    ],
+)
+def test_news_reassurance_and_our_own_faults_are_not_blame(text: str) -> None:
+    assert run(LECTURE, text) == []
+
+
+@pytest.mark.parametrize(
+    ("text", "quote"),
+    [
+        (
+            "As per the terms and conditions, cancellations need 24 hours' notice.",
+            "As per the terms and conditions",
+        ),
+        ("Our terms clearly state that deliveries can't be moved.", "Our terms clearly state"),
+        ("Company policy is that opened items aren't refunded.", "Company policy is that"),
+        ("I'm afraid that's company policy.", "that's company policy"),
+        ("The returns policy doesn't allow exchanges after 30 days.", "The returns policy doesn't allow"),
+        ("I have to follow the policy on this one.", "I have to follow the policy"),
+        ("Next time, please make sure someone is in to sign.", "Next time, please make sure"),
+    ],
+)
+def test_policy_recited_at_the_customer_is_preaching(text: str, quote: str) -> None:
+    [signal] = run(LECTURE, text)
+    assert (signal.data["category"], signal.evidence[0].quote) == ("preach", quote)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "You're entitled to a full refund under our returns policy.",
+        "According to our records, the parcel was delivered at 2pm.",
+        "I've read our policy again and you're covered for this.",
+        "Under the warranty the repair is free.",
+    ],
+)
+def test_policy_that_helps_the_customer_is_not_preaching(text: str) -> None:
+    assert run(LECTURE, text) == []
 
 
 @pytest.mark.parametrize(
@@ -396,6 +631,38 @@ def test_negative_phrasing_is_found(text: str) -> None:
     ],
 )
 def test_idioms_boundaries_and_honest_limits_are_not_negative_phrasing(text: str) -> None:
+    assert run(NEGATIVE, text) == []
+
+
+@pytest.mark.parametrize(
+    ("text", "quote"),
+    [
+        ("Unfortunately there's not much we can do about the courier.", "there's not much we can do"),
+        ("There's really nothing more I can do.", "There's really nothing more I can do"),
+        ("Nothing else we can do, sorry.", "Nothing else we can do"),
+        ("That's out of my hands, I'm afraid.", "That's out of my hands"),
+        ("My hands are tied on this one.", "My hands are tied"),
+        ("The system won't let me change the address.", "The system won't let me"),
+        ("I'm not allowed to move the appointment.", "I'm not allowed to"),
+        ("It's not up to me, it's the warehouse.", "It's not up to"),
+        ("I don't have the authority to waive it.", "I don't have the authority to"),
+    ],
+)
+def test_nothing_i_can_do_in_its_many_forms_is_negative_phrasing(text: str, quote: str) -> None:
+    assert quotes(NEGATIVE, text) == [quote]
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "There's nothing I'd like more than to fix this today.",
+        "There's nothing to worry about, your money is safe.",
+        "I can't wait to get this sorted for you.",
+        "I can't stress enough how sorry I am.",
+        "It's up to you which day suits best.",
+    ],
+)
+def test_nothing_and_cannot_that_are_not_refusals_are_not_negative_phrasing(text: str) -> None:
     assert run(NEGATIVE, text) == []
 
 

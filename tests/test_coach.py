@@ -30,7 +30,7 @@ from tests.conftest import agent
 
 DETECTORS = [
     listening.make_acknowledgement(), listening.make_clarifying_question(), listening.make_restatement(),
-    listening.make_interruption(), listening.make_name_used(), tone.make_hostile_tone(),
+    listening.make_interruption(), listening.make_name_used(), tone.make_hostile_tone(), tone.make_minimising(),
     tone.make_agent_shouting(), tone.make_lecture(), tone.make_canned_repeat(), tone.make_negative_phrasing(),
     tone.make_hedging(), tone.make_apology(), tone.make_boundary_statement(), commitments.make_promise(),
     commitments.make_overpromise(), commitments.make_transfer(), commitments.make_supervisor_involved(),
@@ -80,7 +80,7 @@ class Chat:
 
 
 def report(draft: str, ctx: Context) -> CoachReport:
-    return coach(draft, ctx, detect(draft, ctx), PLAYBOOK)
+    return coach(draft, ctx, detect(draft, ctx), PLAYBOOK, lambda text: detect(text, ctx))
 
 
 def practices(draft: str, ctx: Context) -> set[str]:
@@ -377,6 +377,10 @@ def test_every_wording_variant_is_clean_and_does_what_it_is_for(key: str, name: 
 
 # --- speed ------------------------------------------------------------------------------------
 
+# Each rewrite is re-read by the whole coach before it is offered, so a draft with three findings costs
+# some five to eight readings of about a millisecond each (it was one reading before rewrites were checked).
+REWRITES_CHECKED_BUDGET_S = 0.04
+
 
 def test_coaching_a_draft_is_fast() -> None:
     chat = angry("Maria")
@@ -388,9 +392,9 @@ def test_coaching_a_draft_is_fast() -> None:
     for _ in range(20):
         for draft in drafts:
             start = time.perf_counter()
-            coach(draft, ctx, detect(draft, ctx), PLAYBOOK)
+            coach(draft, ctx, detect(draft, ctx), PLAYBOOK, lambda text: detect(text, ctx))
             timings.append(time.perf_counter() - start)
-    assert statistics.median(timings) < 0.01
+    assert statistics.median(timings) < REWRITES_CHECKED_BUDGET_S
 
 
 # --- end to end through the engine ------------------------------------------------------------
@@ -458,7 +462,7 @@ def test_coach_draft_latency_through_the_engine(engine) -> None:
             start = time.perf_counter()
             coach_session(draft, session)
             timings.append(time.perf_counter() - start)
-    assert statistics.median(timings) < 0.01
+    assert statistics.median(timings) < REWRITES_CHECKED_BUDGET_S
 
 
 def test_findings_and_rewrites_point_into_the_agents_own_text_around_many_redactions() -> None:

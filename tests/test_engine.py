@@ -179,12 +179,16 @@ def test_detectors_do_not_change_their_input(engine: Engine) -> None:
     assert turn.model_dump() == before
 
 
-def test_suggestions_vary_within_a_conversation(engine: Engine) -> None:
-    upset = ("c", "This is ridiculous, I'm so frustrated with this.")
-    calm = ("a", "Okay.")
-    turns = play(engine, upset, calm, upset, calm, upset)
-    offered = [g.suggestions[0] for t in turns for g in t.guidance if g.rule == "acknowledge-feelings"]
-    assert len(offered) == 3 and len(set(offered)) == 3
+def test_a_need_that_comes_back_is_said_in_other_words(engine: Engine) -> None:
+    upset = ("c", "I waited in all day and the parcel never came. This is ridiculous, I'm so frustrated!")
+    calm = ("c", "It's order 4471, the blue kettle.")
+    reply = ("a", "Okay.")
+    turns = play(engine, upset, reply, upset, reply, calm, reply, upset)
+    cards = [(t.index, g) for t in turns for g in t.guidance if g.rule == "acknowledge-feelings"]
+    # Shown once while the feeling lasts (turns 0 and 2), again when it returns after a calm turn (6).
+    assert [index for index, _ in cards] == [0, 6]
+    assert cards[0][1].message != cards[1][1].message
+    assert cards[0][1].suggestions[0] != cards[1][1].suggestions[0]
 
 
 def test_redaction_keeps_placeholders_and_spans() -> None:

@@ -156,6 +156,9 @@ FRIDAY_NOON = datetime(2026, 11, 20, 12, 0, tzinfo=ZoneInfo(NEW_YORK))
         ("next week", FRIDAY_NOON, "2026-11-27T18:00:00-05:00"),
         ("right away", FRIDAY_NOON, "2026-11-20T12:15:00-05:00"),
         ("on December 3rd", FRIDAY_NOON, "2026-12-03T18:00:00-05:00"),
+        # The day after the time: once read as "by 5pm" today, dropping "this Friday".
+        ("by 5pm this Friday", FRIDAY_NOON - timedelta(days=2), "2026-11-20T17:00:00-05:00"),
+        ("at 10 a.m. tomorrow", FRIDAY_NOON, "2026-11-21T10:00:00-05:00"),
     ],
 )
 def test_due_rules(phrase: str, said: datetime, due: str) -> None:
@@ -200,7 +203,7 @@ def test_scorecard_of_a_conversation_that_went_wrong(examples: dict[str, RecordR
         "P07": ("missed", [6, 10]),
         "P08": ("missed", [8, 12]),  # passed on twice
         "P10": ("missed", [5, 9, 11]),  # forecast, then two manager requests, no supervisor
-        "P14": ("missed", [3]),
+        "P14": ("missed", [1, 3, 7]),  # marked delivered, never arrived, third time explaining: no apology
         "P15": ("missed", [0]),
         "P16": ("missed", [1, 3, 5, 9]),
         "P18": ("missed", [1, 3, 5, 9]),
@@ -324,7 +327,7 @@ def test_a_crisis_call_raises_one_crisis_alert(examples: dict[str, RecordResult]
 def test_handoff_note_is_short_and_says_what_a_supervisor_needs(engine) -> None:
     result = record_of(EXAMPLES / "billing_anger_deescalates.txt", engine, timezone=NEW_YORK)
     note = result.handoff_note
-    assert len(note.splitlines()) == 6 and len(note) < 1200
+    assert len(note.splitlines()) == 6 and len(note) <= 600
     assert "Tanya Brooks" in note and "Marco" in note
     assert "Thu 13 Mar 2025 18:00 EDT" in note  # the open promise with its due time
     assert "reimbursement" not in note.split("Promised:")[1].split("\n")[0]  # kept in the call: not open

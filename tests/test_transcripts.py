@@ -360,9 +360,10 @@ def test_only_comments(tmp_path: Path) -> None:
     assert "only blank lines and '#' comments" in message
 
 
-def test_unknown_format_says_what_was_tried(tmp_path: Path) -> None:
+def test_no_speaker_lines_says_what_was_expected_and_what_was_found(tmp_path: Path) -> None:
     message = error_of(write(tmp_path, "memo.txt", "Please call the customer back tomorrow\nthanks"))
-    assert "unknown format" in message
+    assert "no line starts with a speaker name followed by ':' (e.g. 'Customer: " in message
+    assert "the first line is 'Please call the customer back tomorrow'" in message
     assert "plain text" in message and "JSON" in message and "'Name: text'" in message
 
 

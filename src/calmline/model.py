@@ -197,6 +197,9 @@ class CustomerState(_Model):
     emergency: EmergencyState | None = None
     manager_requested: bool = False
     company_fault: bool = False
+    problem_stated: bool = Field(
+        False, description="The customer has said what is wrong or what they want (no need to ask, P03)."
+    )
     grievances: list[Grievance] = Field(default_factory=list)
     repetitions: int = 0
     phase: Phase = Phase.comprehend
@@ -229,6 +232,9 @@ class Guidance(_Model):
     priority: int = Field(2, ge=1, le=3, description="1 urgent, 2 recommended, 3 a reminder.")
     evidence: list[Evidence] = Field(default_factory=list)
     rule: str = Field(description="Id of the playbook rule that produced it.")
+    trigger: str = Field(
+        "", description="What set it off: the customer's or agent's words, or the rule's condition in words."
+    )
 
 
 class Procedure(_Model):

@@ -34,20 +34,24 @@ _ROLE_WORDS: dict[str, Role] = {
         ["agent", "rep", "representative", "support", "advisor", "adviser", "operator", "csr", "dispatcher"],
         Role.agent,
     ),
+    # A company's social-media desk: "@AmazonHelp", "@SprintCare", "@Uber_Support".
+    **dict.fromkeys(["help", "helpdesk", "care"], Role.agent),
     **dict.fromkeys(["customer", "caller", "client", "user", "member", "guest"], Role.customer),
     **dict.fromkeys(["supervisor", "manager"], Role.supervisor),
     **dict.fromkeys(["system", "bot", "ivr"], Role.system),
 }
 _NAME_WORD = re.compile(r"[^\W\d_]+")
+# Where a handle written in camel case joins two words: "AmazonHelp", "UPSHelp", "AskPlayStation".
+_CAMEL_JOIN = re.compile(r"(?<=[a-z])(?=[A-Z])|(?<=[A-Z])(?=[A-Z][a-z])")
 
 
 def guess_role(name: str) -> Role | None:
     """The role a speaker name implies ("Agent Dana" → agent, "Caller" → customer), or None.
 
     A name whose words point at two different roles ("Customer Agent") is left unknown rather
-    than guessed.
+    than guessed. A handle's words are read apart ("@AppleSupport" → agent).
     """
-    folded = name.casefold()
+    folded = _CAMEL_JOIN.sub(" ", name).casefold()
     if _SYSTEM_PHRASES.search(folded):
         return Role.system
     if _AGENT_DESKS.search(folded):
@@ -68,10 +72,27 @@ _CLOCK = re.compile(r"(?P<h>\d{1,2}):(?P<m>\d{2})(?::(?P<s>\d{2}))?(?:\s*(?P<amp
 _OFFSET = r"(?:(\d{1,2}):)?(\d{1,3}):(\d{2}(?:\.\d+)?)"
 _RANGE = re.compile(rf"{_OFFSET}\s*(?:-->|[-–—])\s*{_OFFSET}")
 # "Name: text" — the name starts with a letter and may hold digits, spaces and a little
-# punctuation ("Agent 2", "Dana (Support)"); the colon must be followed by a space or end the
-# line, so "https://…" or "10:30" inside a message never start a turn.
-_SPEAKER_LINE = re.compile(r"(?P<speaker>[^\W\d_][\w .'’()&/-]{0,47}?)\s*:(?:\s+(?P<text>.*))?")
+# punctuation ("Agent 2", "Dana (Support)"), or is a social-media handle ("@AmazonHelp",
+# "@user_12") or a numeric user id ("115950", as exports of public threads name customers). The
+# colon must be followed by a space or end the line, so "https://…" or "10:30" inside a message
+# never start a turn; a number needs three digits, so a list ("1: the box", "2: the charger")
+# inside a message stays text.
+_SPEAKER_LINE = re.compile(
+    r"(?P<speaker>[^\W\d_][\w .'’()&/-]{0,47}?|@\w{1,30}|\d{3,20})\s*:(?:\s+(?P<text>.*))?"
+)
 _MAX_SPEAKER_WORDS = 4
+# Labels people type inside a message ("Note: …", "PS: …", "Order number: …", "Email: …") are
+# never speakers, so such a line continues the turn it is in.
+_LABELS = ("note", "notes", "nb", "ps", "pps", "fyi", "btw", "edit", "update", "re", "subject",
+           "reminder", "important", "warning", "eta", "eg", "ie", "example", "order", "ticket", "case",
+           "ref", "reference", "tracking", "invoice", "account", "booking", "confirmation", "email",
+           "e mail", "phone", "tel", "mobile", "cell", "address", "name", "date", "time", "dob",
+           "date of birth", "postcode", "zip", "url", "link", "website")  # fmt: skip
+_LABEL_TAILS = ("id", "no", "nr", "num", "number", "code", "address", "details")
+_NOT_SPEAKERS = frozenset(
+    [*_LABELS] + [f"{label} {tail}" for label in (*_LABELS, "customer", "member") for tail in _LABEL_TAILS]
+)
+_LABEL_WORD = re.compile(r"[^\W_]+")
 _HEADER = re.compile(r"#\s*(?P<key>[A-Za-z][A-Za-z _-]{0,30}?)\s*:\s*(?P<value>.*)")
 
 _CONVERSATION_FIELDS = ("id", "channel", "started_at", "after_hours", "customer_name", "agent_name")
@@ -153,9 +174,10 @@ def parse_transcript(
       ``end`` (seconds). Unknown keys in a turn are ignored. JSON texts are kept exactly as given.
     * plain text: ``Name: text`` lines, optionally prefixed with a wall clock ``[10:32]``,
       ``[10:32:05]``, ``[10:32 PM]`` or a voice range ``[00:12.5-00:15.0]`` (``h:mm:ss.s`` and
-      ``-->`` work too). A line that does not start with ``Name:`` — or that starts with white
-      space, which is how to continue a turn with a line containing a colon — continues the
-      previous turn (joined with a newline; a voice range on it extends the turn's end). Blank
+      ``-->`` work too). A name may be a handle (``@AcmeHelp``) or a numeric user id of three or
+      more digits (``115950``). A line that does not start with ``Name:`` — or that starts with
+      white space, which is how to continue a turn with a line containing a colon, or with a label
+      such as ``Note:``, ``PS:``, ``Order number:`` or ``Email:`` — continues the previous turn (joined with a newline; a voice range on it extends the turn's end). Blank
       lines and lines starting with ``#`` are skipped; texts are stripped of surrounding
       white space. ``# key: value`` lines before the first turn form a header setting id,
       channel (chat/email/voice), started_at (ISO 8601), after_hours (true/false),
@@ -333,10 +355,7 @@ def _parse_plain(lines: list[str]) -> _Parsed:
         elif orphan_line is None:
             orphan_line = number
     if not parsed.turns:
-        raise _ParseError(
-            "unknown format: not JSON or JSONL (it does not start with '{' or '['), and no line "
-            "looks like 'Name: text' (tried plain text)"
-        )
+        raise _ParseError(_no_speaker_lines(lines))
     if orphan_line is not None:
         raise _ParseError(
             f"line {orphan_line} comes before the first 'Name: text' line; "
@@ -347,6 +366,16 @@ def _parse_plain(lines: list[str]) -> _Parsed:
     return parsed
 
 
+def _no_speaker_lines(lines: list[str]) -> str:
+    """The error for plain text with no speaker line: what one looks like, and what was found instead."""
+    first = next(line.strip() for line in lines if line.strip() and not line.lstrip().startswith("#"))
+    return (
+        "no line starts with a speaker name followed by ':' (e.g. 'Customer: my parcel is late' or "
+        f"'[10:32] Agent: Hello'); the first line is {_show(first)}. Read as plain text 'Name: text' "
+        "lines, since the file does not start with '{' or '[' as JSON and JSONL do"
+    )
+
+
 def _match_turn_line(line: str, number: int) -> _RawTurn | None:
     """The turn a ``[stamp] Name: text`` line starts, or None when the line is not one."""
     rest, clock, span = line, None, None
@@ -355,7 +384,7 @@ def _match_turn_line(line: str, number: int) -> _RawTurn | None:
         clock, span = _read_stamp(stamped["stamp"], number)
         rest = stamped["rest"]
     match = _SPEAKER_LINE.fullmatch(rest)
-    if match is None or len(match["speaker"].split()) > _MAX_SPEAKER_WORDS:
+    if match is None or len(match["speaker"].split()) > _MAX_SPEAKER_WORDS or _is_label(match["speaker"]):
         return None
     start, end = span if span else (None, None)
     return _RawTurn(
@@ -366,6 +395,11 @@ def _match_turn_line(line: str, number: int) -> _RawTurn | None:
         start=start,
         end=end,
     )
+
+
+def _is_label(name: str) -> bool:
+    """Whether ``name`` is a label typed inside a message ("Note", "P.S.", "Order no."), not a speaker."""
+    return " ".join(_LABEL_WORD.findall(name.casefold().replace(".", ""))) in _NOT_SPEAKERS
 
 
 def _continue_turn(turn: _RawTurn, line: str, number: int) -> None:

@@ -151,3 +151,28 @@ def test_panel_fits_a_400_px_sidebar(console: Console, api, tenant: Tenant, tmp_
         box = page.locator(selector).bounding_box()
         assert box is not None and box["x"] >= 0 and box["x"] + box["width"] <= 400
     snap(page, "agent-panel-400px", tmp_path)
+
+
+def test_at_most_two_cards_per_turn_each_saying_what_triggered_it(console: Console, api, tenant: Tenant) -> None:
+    agent = api(tenant, "agent")
+    conversation = open_conversation(agent, customer_name="Rosa Diaz", agent_name="Nina")
+    page = console.page(tenant.keys["agent"])
+    page.goto(f"/console/agent/{conversation}")
+    expect(page.locator("#live-status")).to_contain_text("Live")
+    heavy = [
+        ("customer", "THIRD TIME I'M CALLING!!! You charged me twice and the engineer never came. This is a joke."),
+        ("agent", "Let me look into that."),
+        ("customer", "I've told you three times already. Get me a manager, now."),
+    ]
+    counts = []
+    for index, turn in enumerate(heavy):
+        result = post_turns(agent, conversation, [turn], first=index)[0]
+        expect(page.locator("#turns li.turn")).to_have_count(index + 1)
+        shown = len(result["guidance"])
+        counts.append(shown)
+        if shown:
+            expect(page.locator("#guidance-turn")).to_contain_text(f"after turn {index + 1}")
+            expect(page.locator("#guidance-list .guide")).to_have_count(shown)
+            expect(page.locator("#guidance-list .guide .trigger").first).to_contain_text("Because:")
+    # These turns each call for more than two practices; the panel shows the two most urgent.
+    assert max(counts) == 2 and all(count <= 2 for count in counts)

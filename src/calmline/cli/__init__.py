@@ -10,7 +10,7 @@ from typing import Annotated
 import typer
 from rich.console import Console
 
-from calmline.cli import followups_cmd, playbook_cmd, quality_cmd, server_cmd
+from calmline.cli import followups_cmd, playbook_cmd, quality_cmd, server_cmd, themes_cmd
 from calmline.cli.batch_cmd import app as batch_app
 from calmline.cli.batch_cmd import report as report_command
 from calmline.cli.demo import run_demo
@@ -34,6 +34,7 @@ app = typer.Typer(
 )
 app.add_typer(playbook_cmd.app, name="playbook")
 app.command(name="detect")(detect_command)
+app.command(name="themes")(themes_cmd.themes)
 app.command(name="train")(quality_cmd.train)
 app.command(name="eval")(quality_cmd.eval_command)
 app.command(name="record")(record_command)

@@ -22,8 +22,9 @@ def train(
     signal: Annotated[
         str,
         typer.Argument(
-            help="anger, distress, negative, offensive, impolite, 'all' (the hashed models), or 'encoder' "
-            "(fine-tune the sentence encoder and its heads; needs the train extra)."
+            help="anger, distress, negative, offensive, impolite, 'all' (the hashed models), 'encoder' "
+            "(fine-tune the sentence encoder and its heads; needs the train extra), or 'sentences' (export "
+            "the theme embedder, all-MiniLM-L6-v2 as published; needs the train extra)."
         ),
     ],
     data: DataOption = None,
@@ -38,10 +39,17 @@ def train(
 ) -> None:
     """Train a shipped utterance model on its train split, deterministically, and write its model card.
 
-    Examples: calmline train anger · calmline train encoder (about 15 minutes on 2 idle cores)
+    Examples: calmline train anger · calmline train encoder (about 15 minutes on 2 idle cores) ·
+    calmline train sentences (a minute)
     """
     if signal == "encoder":
         _train_encoder(data, out)
+        return
+    if signal == "sentences":
+        from calmline.engine.models.sentences import MODEL_DIR
+        from calmline.training.sentences_export import export
+
+        export(out or MODEL_DIR, log=lambda message: Console(stderr=True).print(message))
         return
     from calmline.training.data import SPECS, spec
     from calmline.training.train import MODELS_DIR, train_signal
@@ -102,11 +110,28 @@ def eval_command(
             "several minutes a signal on CPU, cached).",
         ),
     ] = False,
+    part: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--part",
+            help=f"Only these parts of the report, printed ({', '.join(PARTS)}); docs are then not rewritten.",
+            show_default=False,
+        ),
+    ] = None,
 ) -> None:
-    """Run every trained detector and its baselines on the dev splits: one table, and docs/quality.md.
+    """Run every trained detector and its baselines on the dev splits: one table, the encoder, guidance and
+    coach against their gold sets and the complaint themes, and docs/quality.md.
 
-    Example: calmline eval --signal anger
+    Examples: calmline eval --signal anger · calmline eval --part guidance --part coach
     """
+    if part:
+        unknown = sorted(set(part) - set(PARTS))
+        if unknown:
+            from calmline.errors import InputError
+
+            raise InputError(f"no report part {', '.join(unknown)}; parts: {', '.join(PARTS)}")
+        typer.echo(_parts(part, data))
+        return
     from calmline.training import embedding
     from calmline.training.evaluate import evaluate, markdown, rich_table
 
@@ -124,11 +149,42 @@ def eval_command(
     Console(width=200).print(rich_table(rows))
     target = out if out is not None else (Path("docs/quality.md") if signal is None else None)
     if target is not None:
-        from calmline.training import encoder_eval
-        from calmline.training.data import data_dir
-
-        encoder_part = encoder_eval.section(data_dir(data), log=lambda message: err.print(message))
-        typer.echo(encoder_part)
+        sections = _parts(list(PARTS), data)
+        typer.echo(sections)
         target.parent.mkdir(parents=True, exist_ok=True)
-        target.write_text(markdown(rows) + "\n" + encoder_part, encoding="utf-8")
+        target.write_text(markdown(rows) + "\n" + sections, encoding="utf-8")
         err.print(f"wrote {target}")
+
+
+PARTS = ("encoder", "guidance", "coach", "themes")
+GOLD_SETS = Path(__file__).resolve().parents[3] / "data" / "written" / "gold"
+
+
+def _parts(names: list[str], data: Path | None) -> str:
+    """The report's sections after the signal table, in PARTS order."""
+    from calmline.training.data import data_dir
+
+    err = Console(stderr=True)
+
+    def log(message: str) -> None:
+        err.print(message)
+
+    sections: list[str] = []
+    for name in (n for n in PARTS if n in names):
+        if name == "encoder":
+            from calmline.training import encoder_eval
+
+            sections.append(encoder_eval.section(data_dir(data), log=log))
+        elif name == "guidance":
+            from calmline.training import guidance_eval
+
+            sections.append(guidance_eval.section(log=log))
+        elif name == "coach":
+            from calmline.training import coach_eval
+
+            sections.append(coach_eval.section(GOLD_SETS / "coach.jsonl", log=log))
+        elif name == "themes":
+            from calmline.training import themes_eval
+
+            sections.append(themes_eval.section(data_dir(data), log=log))
+    return "\n".join(sections)

@@ -13,18 +13,19 @@ from calmline.coach.edits import (
     Edit,
     Rewrite,
     capitalise_first,
+    cutting,
     drop_sentence,
     insert_before,
     lower_first,
-    only_sentence,
     replace_sentence,
     tidy,
+    without_clause,
     without_quotes,
     words,
 )
 from calmline.coach.wording import choose, variants
 from calmline.engine.context import Context
-from calmline.engine.detectors.agent_commitments import DUE
+from calmline.engine.detectors.agent_commitments import ADMISSION, DUE
 from calmline.engine.detectors.agent_tone import ACRONYMS, BANGS, CAPS_WORD, HEDGE_STRONG, HEDGE_WEAK
 from calmline.engine.text import last_visible, sentence_at, sentences
 from calmline.model import Evidence, GrievanceStatus, Role, Signal, TurnAnalysis
@@ -33,8 +34,36 @@ from calmline.playbook import Playbook
 FIRES = 0.5
 """A signal counts from this score on (the engine's state tracker uses the same threshold)."""
 
+READS = frozenset(
+    {
+        "acknowledgement",
+        "action_taken",
+        "apology",
+        "boundary_statement",
+        "canned_repeat",
+        "closing",
+        "contradiction",
+        "further_help_offer",
+        "hedging",
+        "hostile_tone",
+        "minimising",
+        "lecture",
+        "name_used",
+        "negative_phrasing",
+        "overpromise",
+        "promise",
+        "shouting",
+        "supervisor_involved",
+        "transfer",
+    }
+)
+"""The agent-turn signal kinds read from a draft (by the checks, and for its commitments): re-checking a
+rewrite runs only the detectors that set them. (Questions and restatements are read from earlier turns.)"""
+
 T = TypeVar("T")
 Span = tuple[int, int]
+Strip = Callable[[str], str]
+"""Takes the offending phrase out of the sentence it is given."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -61,6 +90,8 @@ class Draft:
         return self.context.turns_by(Role.agent)
 
     def found(self, kind: str) -> list[Signal]:
+        if kind not in READS:  # a rewrite is re-checked with the detectors of READS only
+            raise ValueError(f"the coach's checks read {kind!r}: add it to READS")
         return [s for s in self.signals if s.kind == kind and s.score >= FIRES]
 
     def has(self, kind: str) -> bool:
@@ -70,6 +101,18 @@ class Draft:
     def said(self) -> list[str]:
         """What the agent has already sent, so a suggestion does not repeat it (P06)."""
         return [turn.text for turn in self.agent_turns]
+
+    @cached_property
+    def acknowledges(self) -> bool:
+        """Whether the draft already recognises what the customer went through, so no rewrite adds a
+        second acknowledgement. An apology counts, as it does for the live rule and the scorecard."""
+        return self.has("acknowledgement") or self.has("apology")
+
+    @cached_property
+    def abused(self) -> bool:
+        """Whether the customer's last turn insulted the agent (a calm boundary is then called for, P11)."""
+        last = self.context.last(Role.customer)
+        return last is not None and any(s.kind == "abuse_at_agent" and s.score >= FIRES for s in last.signals)
 
     @cached_property
     def customer_name(self) -> str | None:
@@ -87,16 +130,48 @@ class Draft:
             return f"{parts[0].strip('.').capitalize()} {parts[-1].capitalize()}"
         return parts[0][:1].upper() + parts[0][1:]
 
+    @cached_property
+    def name_unused(self) -> bool:
+        """Whether the customer's name is known and the agent has not used it yet (P15)."""
+        if not self.address or self.has("name_used") or self.context.state.name_used:
+            return False
+        return not any(s.kind == "name_used" for turn in self.agent_turns for s in turn.signals)
+
+    @cached_property
+    def name_in_wording(self) -> str | None:
+        """The name for a suggestion's ``{name}``: none while it is unused, since the P15 fix puts it in
+        once (each suggestion adding it too would say it several times in one reply)."""
+        return None if self.name_unused else self.address
+
     def words_for(self, key: str, practice: str, count: int = 2, **values: str) -> list[str]:
-        """Wording variants for ``key``, rotated by the number of agent turns so far (P06)."""
-        seed = len(self.agent_turns) + int(practice[1:])
-        return choose(
-            variants(self.playbook, key),
-            seed,
-            {"name": self.address, **values},
-            said=self.said,
-            count=count,
-        )
+        """Wording variants for ``key``, rotated by the number of agent turns so far (P06).
+
+        Kept per draft: a draft of many similar sentences asks for the same wording for each.
+        """
+        asked = (key, practice, count, tuple(sorted(values.items())))
+        if asked not in self._wording:
+            seed = len(self.agent_turns) + int(practice[1:])
+            self._wording[asked] = choose(
+                variants(self.playbook, key),
+                seed,
+                {"name": self.name_in_wording, **values},
+                said=self.said,
+                count=count,
+            )
+        return self._wording[asked]
+
+    @cached_property
+    def _wording(self) -> dict[tuple[object, ...], list[str]]:
+        return {}
+
+    @cached_property
+    def _words(self) -> int:
+        return words(self.text)
+
+    def alone(self, span: Span) -> bool:
+        """Whether dropping the sentence at ``span`` would leave nothing worth sending (counted once per
+        draft: counting the rest of the draft for each sentence was quadratic)."""
+        return self._words - words(self.text[span[0] : span[1]]) < 2
 
 
 def by_sentence(text: str, items: Iterable[tuple[Evidence, T]]) -> dict[Span, list[tuple[Evidence, T]]]:
@@ -107,6 +182,9 @@ def by_sentence(text: str, items: Iterable[tuple[Evidence, T]]) -> dict[Span, li
     return groups
 
 
+GREETING = re.compile(r"(?:hi|hello|hey|dear|good (?:morning|afternoon|evening))\b", re.IGNORECASE)
+
+
 def quoted(text: str) -> str:
     return f"“{text.strip()}”"
 
@@ -115,42 +193,77 @@ def replacing(span: Span, options: Iterable[str]) -> list[Rewrite]:
     return [(replace_sentence(span, option),) for option in options]
 
 
+def mending(
+    d: Draft, span: Span, quote: Evidence, practice: str, key: str | None, strip: Strip | None = None
+) -> list[Rewrite]:
+    """Ways to mend one sentence, the agent's own words first: take out the offending phrase (where
+    ``strip`` leaves a sentence), or its clause, or the sentence; last, say it in ``key``'s wording.
+
+    The phrase and clause cuts are found again by their words when applied, so they survive redaction.
+    """
+    sentence = d.text[span[0] : span[1]]
+    start, end = quote.span[0] - span[0], quote.span[1] - span[0]
+    rewrites: list[Rewrite] = []
+    if strip is not None and words(strip(sentence)) >= 2:
+        rewrites.append((Edit(*span, strip),))
+    if without_clause(sentence, start, end):
+        rewrites.append((Edit(*span, cutting(quote.quote)),))
+    if rewrites:
+        return rewrites  # the rest of the sentence is the agent's own point: never replace or drop it
+    if not d.alone(span):
+        rewrites.append((drop_sentence(d.text, span),))
+    if key is not None:
+        rewrites += replacing(span, d.words_for(key, practice))
+    return rewrites
+
+
 # --- P01: stay calm -------------------------------------------------------------------------
 
-TONE_ORDER = ("calm_down", "anger", "defensive", "sarcasm")
+TONE_ORDER = ("calm_down", "tone_policing", "anger", "defensive", "sarcasm")
 TONE_MESSAGES = {
     "calm_down": "{quote} tends to inflame; acknowledge the feeling instead.",
+    "tone_policing": "{quote} polices how they speak; let them vent about the problem (a calm boundary is "
+    "only for insults aimed at you).",
     "anger": "{quote} lets your own frustration show; a steady line keeps you in charge of the call.",
     "defensive": "{quote} sounds defensive; they need to hear that you'll help, not whose fault it was.",
     "sarcasm": "{quote} can read as sarcastic; say it plainly or leave it out.",
 }
-TONE_WORDING = {"calm_down": "acknowledge", "anger": "calm_reply", "defensive": "ownership"}
 
 
 def check_tone(d: Draft) -> list[Problem]:
-    items = [(e, str(s.data.get("category", "sarcasm"))) for s in d.found("hostile_tone") for e in s.evidence]
+    items = [
+        (e, str(s.data.get("category", "sarcasm")))
+        for s in d.found("hostile_tone")
+        for e in s.evidence
+    ]
     problems = []
+    bounded = False
     for span, found in by_sentence(d.text, items).items():
         categories = {category for _, category in found}
         worst = next((c for c in TONE_ORDER if c in categories), found[0][1])
         first = next(e for e, c in found if c == worst)
         message = TONE_MESSAGES.get(worst, TONE_MESSAGES["sarcasm"]).format(quote=quoted(first.quote))
-        if worst in TONE_WORDING:
-            rewrites = replacing(span, d.words_for(TONE_WORDING[worst], "P01"))
-        else:
-            rewrites = _without_sarcasm(d, span, [e for e, _ in found])
+        # A one-word aside ("Obviously the form…") comes out; a longer phrase is its clause or sentence.
+        asides = [e.quote for e, c in found if c == "sarcasm" and " " not in e.quote.strip()]
+        strip = without_quotes(asides) if asides and worst == "sarcasm" else None
+        rewrites = mending(d, span, first, "P01", _calmer_words(d, worst), strip)
+        if worst == "tone_policing" and d.abused and not bounded:
+            # Insults aimed at the agent call for a calm boundary (P11), said once.
+            rewrites = replacing(span, d.words_for("boundary", "P01", count=1)) + rewrites
+            bounded = True
         problems.append(Problem("P01", first.span, message, tuple(rewrites)))
     problems += _check_shouting(d)
     return problems
 
 
-def _without_sarcasm(d: Draft, span: Span, found: list[Evidence]) -> list[Rewrite]:
-    strip = without_quotes([e.quote for e in found])
-    if words(strip(d.text[span[0] : span[1]])) >= 2:
-        return [(Edit(*span, strip),)]
-    if not only_sentence(d.text, span):
-        return [(drop_sentence(d.text, span),)]
-    return replacing(span, d.words_for("calm_reply", "P01"))
+def _calmer_words(d: Draft, category: str) -> str:
+    """The wording that replaces a hostile sentence: an acknowledgement, unless the draft has one or the
+    P02 check will put one in front (two would be one too many)."""
+    if category == "defensive":
+        return "ownership"
+    if category in {"calm_down", "tone_policing"} and not d.acknowledges and customer_feeling(d) is None:
+        return "acknowledge"
+    return "calm_reply"
 
 
 def _calm_case(text: str) -> str:
@@ -195,14 +308,15 @@ UPSET_KINDS = {
     "distress": "worried or upset",
     "negative": "unhappy",
 }
+WORRIED = "worried or upset"
 
 
-def check_acknowledgement(d: Draft) -> list[Problem]:
+def customer_feeling(d: Draft) -> str | None:
+    """How the customer's last turn sounds ("angry", "worried or upset"…), if it sounds upset at all."""
     last = d.context.last(Role.customer)
-    # A boundary statement answers abuse (P11); asking for empathy on top of it would be noise.
-    if last is None or d.has("acknowledgement") or d.has("boundary_statement") or not d.text.strip():
-        return []
-    feeling = next(
+    if last is None:
+        return None
+    return next(
         (
             UPSET_KINDS[s.kind]
             for s in sorted(last.signals, key=lambda s: -s.score)
@@ -210,28 +324,87 @@ def check_acknowledgement(d: Draft) -> list[Problem]:
         ),
         "upset" if d.context.state.mood <= -2 else None,
     )
-    if feeling is None:
+
+
+def _acknowledgements(d: Draft, feeling: str | None) -> list[str]:
+    key = "acknowledge_worry" if feeling == WORRIED else "acknowledge"
+    return d.words_for(key, "P02")
+
+
+def check_acknowledgement(d: Draft) -> list[Problem]:
+    # A boundary statement answers abuse (P11); asking for empathy on top of it would be noise.
+    if d.acknowledges or d.has("boundary_statement") or _minimised(d):
         return []
-    acknowledged_since = any(
-        turn.index > last.index and any(s.kind == "acknowledgement" for s in turn.signals)
-        for turn in d.agent_turns
-    )
-    if acknowledged_since:
+    feeling = customer_feeling(d)
+    if feeling is None or _acknowledged_since_last_customer_turn(d):
         return []
     first = sentences(d.text)[0]
     message = f"They sound {feeling}. Name the feeling before the fix; acknowledging isn't agreeing."
-    rewrites = [(insert_before(first[0], ack),) for ack in d.words_for("acknowledge", "P02")]
+    rewrites = [(_insert_opening(d, ack),) for ack in _acknowledgements(d, feeling)]
     return [Problem("P02", first, message, tuple(rewrites))]
+
+
+def _acknowledged_since_last_customer_turn(d: Draft) -> bool:
+    last = d.context.last(Role.customer)
+    return last is not None and any(
+        turn.index > last.index and any(s.kind == "acknowledgement" for s in turn.signals)
+        for turn in d.agent_turns
+    )
+
+
+def _insert_opening(d: Draft, words_: str) -> Edit:
+    """``words_`` at the start of the reply, after a greeting ("Hi Maria, …") if it opens with one."""
+    spans = sentences(d.text)
+    start, end = spans[0]
+    greeting = GREETING.match(d.text, start, end)
+    if greeting is None:
+        return insert_before(start, words_)
+    if len(spans) > 1 and words(d.text[start:end]) <= 4:
+        return insert_before(spans[1][0], words_)  # "Hi Maria!" stands alone
+    comma = d.text.find(",", greeting.end(), end)
+    if comma < 0 or comma - greeting.end() > 30:
+        return insert_before(start, words_)
+    return Edit(comma + 1, end, lambda rest: f" {words_} {capitalise_first(rest.strip())}")
+
+
+def _minimised(d: Draft) -> list[Evidence]:
+    return [e for s in d.found("minimising") for e in s.evidence]
+
+
+def check_minimising(d: Draft) -> list[Problem]:
+    """The draft makes the problem sound small; not raised when it also names the feeling (the brief's
+    rule: an acknowledgement in any words answers P02)."""
+    if d.acknowledges:
+        return []
+    problems = []
+    for span, found in by_sentence(d.text, [(e, None) for e in _minimised(d)]).items():
+        first = found[0][0]
+        rewrites = mending(d, span, first, "P02", None)
+        rewrites += replacing(span, _acknowledgements(d, customer_feeling(d)))
+        message = (
+            f"{quoted(first.quote)} makes their problem sound small; name how it's affected them instead."
+        )
+        problems.append(Problem("P02", first.span, message, tuple(rewrites)))
+    return problems
 
 
 # --- P05: no lecture, no blame --------------------------------------------------------------
 
+LECTURE_ORDER = ("blame", "preach", "reminder")
 LECTURE_MESSAGES = {
     "blame": "{quote} puts the blame on the customer; focus on what happens next.",
-    "preach": "{quote} lectures the customer; explain what you can do rather than the rule.",
+    "preach": "{quote} recites the rules at the customer; explain what you can do rather than the rule.",
     "reminder": "{quote} can sound like a telling-off; just give the information again.",
 }
-STRIPPABLE_PREACH = re.compile(r"^you (?:need|have|ought|got) to understand", re.IGNORECASE)
+# Frames that wrap the information without adding to it: "As I said, …", "Per our policy, …",
+# "Our policy states that …". Taking them out leaves the agent's information.
+FRAME = re.compile(
+    r"^(?:you (?:need|have|ought|got) to understand|(?:according to|per|as per|in line with|in accordance with|"
+    r"as (?:clearly )?(?:stated|outlined|set out|laid out|explained|detailed|specified) in) |(?:our|the) "
+    r"(?:\w+ )?(?:policy|terms) (?:clearly )?(?:states?|says?))",
+    re.IGNORECASE,
+)
+LEADING_THAT = re.compile(r"^that\s+", re.IGNORECASE)
 
 
 def check_lecture(d: Draft) -> list[Problem]:
@@ -239,21 +412,19 @@ def check_lecture(d: Draft) -> list[Problem]:
     problems = []
     for span, found in by_sentence(d.text, items).items():
         categories = {category for _, category in found}
-        worst = next((c for c in ("blame", "preach", "reminder") if c in categories), found[0][1])
+        worst = next((c for c in LECTURE_ORDER if c in categories), found[0][1])
         first = next(e for e, k in found if k == worst)
-        rewrites: list[Rewrite] = []
-        strippable = all(k == "reminder" or STRIPPABLE_PREACH.match(e.quote) for e, k in found)
-        if strippable:
-            sentence = d.text[span[0] : span[1]]
-            strip = without_quotes([e.quote for e, _ in found])
-            if words(strip(sentence)) >= 2:
-                rewrites.append((Edit(*span, strip),))
-        rewrites += replacing(span, d.words_for("forward_looking", "P05", count=1 if rewrites else 2))
-        if not only_sentence(d.text, span):
-            rewrites.append((drop_sentence(d.text, span),))
+        framed = all(k == "reminder" or FRAME.match(e.quote) for e, k in found)
+        strip = _without_frames([e.quote for e, _ in found]) if framed else None
+        rewrites = mending(d, span, first, "P05", "forward_looking", strip)
         message = LECTURE_MESSAGES.get(worst, LECTURE_MESSAGES["blame"]).format(quote=quoted(first.quote))
         problems.append(Problem("P05", first.span, message, tuple(rewrites)))
     return problems
+
+
+def _without_frames(quotes: list[str]) -> Strip:
+    strip = without_quotes(quotes)
+    return lambda sentence: capitalise_first(LEADING_THAT.sub("", strip(sentence)))
 
 
 # --- P06: not a robot -----------------------------------------------------------------------
@@ -264,8 +435,12 @@ def check_canned(d: Draft) -> list[Problem]:
     for signal in d.found("canned_repeat"):
         for item in signal.evidence:
             span = sentence_at(d.text, item.span[0])
-            rewrites = replacing(span, d.words_for("fresh_angle", "P06", count=1))
-            if not only_sentence(d.text, span):
+            # Said again on purpose (a promise restated), it needs new framing, not new content.
+            rewrites = [
+                (Edit(*span, _prefixed(prefix)),) for prefix in d.words_for("reconfirm", "P06", count=1)
+            ]
+            rewrites += replacing(span, d.words_for("fresh_angle", "P06", count=1))
+            if not d.alone(span):
                 rewrites.append((drop_sentence(d.text, span),))
             message = "You've already sent this exact line; word for word again, it sounds scripted."
             problems.append(Problem("P06", item.span, message, tuple(rewrites)))
@@ -303,6 +478,8 @@ def check_negative(d: Draft) -> list[Problem]:
     items = [(e, None) for s in d.found("negative_phrasing") for e in s.evidence]
     problems = []
     for span, found in by_sentence(d.text, items).items():
+        if ADMISSION.search(d.text, span[0], span[1]):
+            continue  # owning a correction ("I told you wrong: we can't refund it") is P17 done right
         first, last = found[0][0], found[-1][0]
         rewrites: list[Rewrite] = []
         but = BUT_CLAUSE.search(d.text, last.span[1], span[1])
@@ -310,6 +487,11 @@ def check_negative(d: Draft) -> list[Problem]:
             # "We can't refund it, but I can credit you" → lead with the part that helps.
             rewrites.append((Edit(span[0], but.end(), ""), Edit(but.end(), but.end() + 1, capitalise_first)))
         topic = topic_after(d.text, first, span[1])
+        sentence = d.text[span[0] : span[1]]
+        # "There's nothing I can do, as…" says nothing the rest of the sentence doesn't; "we can't change
+        # the date because…" does, and is rephrased around its topic instead.
+        if topic == "this" and without_clause(sentence, first.span[0] - span[0], last.span[1] - span[0]):
+            rewrites.append((Edit(*span, cutting(first.quote)),))
         rewrites += replacing(span, d.words_for("affirmative_opening", "P07", topic=topic))
         message = f"{quoted(first.quote)} leads with what can't happen; lead with what you can do."
         problems.append(Problem("P07", first.span, message, tuple(rewrites)))
@@ -413,14 +595,10 @@ def _promise_message(signal: Signal, item: Evidence) -> str:
 
 # --- P15: use their name --------------------------------------------------------------------
 
-GREETING = re.compile(r"(?:hi|hello|hey|dear|good (?:morning|afternoon|evening))\b", re.IGNORECASE)
-
 
 def check_name(d: Draft) -> list[Problem]:
     name = d.address
-    if not name or d.has("name_used") or d.context.state.name_used or not d.text.strip():
-        return []
-    if any(s.kind == "name_used" for turn in d.agent_turns for s in turn.signals):
+    if not name or not d.name_unused or not d.text.strip():
         return []
     start, end = sentences(d.text)[0]
     stop = end
@@ -526,6 +704,7 @@ def check_closing(d: Draft) -> list[Problem]:
 CHECKS: tuple[Callable[[Draft], list[Problem]], ...] = (
     check_tone,
     check_acknowledgement,
+    check_minimising,
     check_lecture,
     check_canned,
     check_negative,
@@ -535,4 +714,5 @@ CHECKS: tuple[Callable[[Draft], list[Problem]], ...] = (
     check_honesty,
     check_closing,
 )
-"""Every check the coach runs, one per practice (P01 covers tone and shouting)."""
+"""Every check the coach runs, one per practice (P01 covers tone and shouting; P02 a missing
+acknowledgement and minimising)."""

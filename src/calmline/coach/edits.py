@@ -66,9 +66,85 @@ def insert_before(position: int, new: str) -> Edit:
     return Edit(position, position, new + " ")
 
 
-def only_sentence(text: str, span: tuple[int, int]) -> bool:
-    """Whether dropping ``span`` would leave nothing worth sending."""
-    return words(text[: span[0]] + text[span[1] :]) < 2
+# --- clauses -------------------------------------------------------------------------------
+
+# Where one clause of a sentence ends and the next begins: a comma, semicolon, colon or dash, or a word
+# that opens a clause ("so", "because", "which means"; "and" only before a new subject: "and I'll").
+CLAUSE_BREAK = re.compile(
+    r"\s*[,;:]\s+|\s+[—–-]\s+|\s*[—–]\s*"
+    r"|\s+(?=(?:but|so|because|since|although|though|which|otherwise|whereas|"
+    r"and (?:so |then )?(?:I|I'll|I've|I'm|we|we'll|we've|we're|you'll|it|it'll|it's|your|the|this|that))\b)",
+    re.IGNORECASE,
+)
+# A link word left at the front once the clause it tied to has gone: "(…), so the parcel went back".
+LEADING_LINK = re.compile(
+    r"^(?:(?:but|so|and|as|because|since|although|though|which (?:means|is why)|which|otherwise|whereas|then|"
+    r"that'?s why|this means|however|unfortunately|sadly)\b[\s,]*)+",
+    re.IGNORECASE,
+)
+FINAL_MARK = re.compile(r"[.!?…]+$")
+MIN_CLAUSE_WORDS = 3
+
+
+def clauses(sentence: str) -> list[tuple[int, int]]:
+    """The clauses of ``sentence`` as spans, without the separators between them or the final mark."""
+    final = FINAL_MARK.search(sentence)
+    body_end = final.start() if final else len(sentence)
+    spans, cursor = [], 0
+    for m in CLAUSE_BREAK.finditer(sentence, 0, body_end):
+        if m.start() > cursor:
+            spans.append((cursor, m.start()))
+        cursor = max(cursor, m.end())
+    if cursor < body_end:
+        spans.append((cursor, body_end))
+    return spans
+
+
+def without_clause(sentence: str, start: int, end: int) -> str | None:
+    """``sentence`` without the clauses that overlap ``sentence[start:end]``; None if too little is left.
+
+    The rest keeps its own words; a clause that followed a removed one loses its link word ("…,
+    so the parcel went back" → "The parcel went back") and takes the separator the kept clause
+    before it had ("Sorry, we can't change it because it shipped" → "Sorry, it shipped"). The
+    sentence keeps its final mark.
+    """
+    parts = clauses(sentence)
+    gone = [not (e <= start or s >= end) for s, e in parts]
+    if all(gone) or not any(gone):
+        return None
+    pieces: list[str] = []
+    previous = -1  # the last clause kept
+    for i, (s, e) in enumerate(parts):
+        if gone[i]:
+            continue
+        clause = sentence[s:e]
+        if i > 0 and gone[i - 1]:
+            clause = LEADING_LINK.sub("", clause)
+        if previous >= 0:
+            clause = sentence[parts[previous][1] : parts[previous + 1][0]] + clause
+        pieces.append(clause)
+        previous = i
+    rest = LEADING_LINK.sub("", "".join(pieces).strip())
+    if words(rest) < MIN_CLAUSE_WORDS:
+        return None
+    final = FINAL_MARK.search(sentence)
+    return capitalise_first(tidy(rest.rstrip(" ,;:—–-") + (final.group() if final else ".")))
+
+
+def cutting(quote: str) -> Callable[[str], str]:
+    """A replacement that takes the clause holding ``quote`` out of the sentence it is given.
+
+    Found by its words, like ``without_quotes``, so it works on the agent's own (un-redacted) text;
+    if the clause cannot go, the sentence comes back unchanged and the re-check turns the rewrite down.
+    """
+
+    def cut(sentence: str) -> str:
+        at = sentence.find(quote)
+        if at < 0:
+            return sentence
+        return without_clause(sentence, at, at + len(quote)) or sentence
+
+    return cut
 
 
 # --- tidying -------------------------------------------------------------------------------

@@ -1,23 +1,37 @@
-"""Personal-data redaction: cards masked, CVVs, phones, emails, SSNs, IBANs and addresses replaced."""
+"""Redaction of cards, CVVs, phones, emails, SSNs, IBANs and addresses; order/ticket numbers kept or [ID]."""
 
 from __future__ import annotations
 
 import re
 from bisect import bisect_left, bisect_right
-from collections.abc import Callable, Collection, Iterator
+from collections.abc import Callable, Collection, Iterable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
 from calmline.model import Redaction
 
-__all__ = ["REDACTION_KINDS", "iban_valid", "luhn_valid", "redact", "redact_json", "redact_mapped"]
+__all__ = [
+    "OPTIONAL_KINDS",
+    "REDACTION_KINDS",
+    "iban_valid",
+    "luhn_valid",
+    "redact",
+    "redact_json",
+    "redact_mapped",
+]
 
-# Every kind a caller (or a tenant's settings) may ask for.
+# The kinds of personal data, all redacted unless a caller (or a tenant's settings) names fewer.
 REDACTION_KINDS: tuple[str, ...] = ("card", "cvv", "phone", "email", "ssn", "iban", "address")
+# Kinds redacted only when a caller names them: "identifier" turns order, ticket, case, tracking, invoice
+# and account numbers into "[ID]" (by default they stay readable, for the agent to act on).
+OPTIONAL_KINDS: tuple[str, ...] = ("identifier",)
 # The finders, in the order overlaps are settled (where two candidates cover the same characters the
 # earlier one wins): an email holds digits, a "+44 …" number is surely a phone, an IBAN or a card holds
-# phone-like groups, and a CVV is only a guess from context.
-_PRIORITY: tuple[str, ...] = ("email", "iban", "plus_phone", "card", "ssn", "phone", "address", "cvv")
+# phone-like groups, an SSN's shape is surer than a cue before it, a number introduced as an order or
+# ticket number is not a phone, and a CVV is only a guess from context.
+_PRIORITY: tuple[str, ...] = (
+    "email", "iban", "plus_phone", "card", "ssn", "identifier", "phone", "address", "cvv",
+)  # fmt: skip
 
 _Json = dict[str, Any] | list[Any] | tuple[Any, ...] | str | int | float | bool | None
 
@@ -35,31 +49,6 @@ class _Found:
 
 # Nothing but an email (``@``) or a digit can be personal data here, except a CVV said in words.
 _WORTH_A_LOOK = re.compile(r"[\d@]")
-
-# The number right after an order or ticket reference is the reference: it must stay readable.
-# Kept tight (the keyword must come immediately before) so "my case worker's number is …" is not one.
-_REFERENCE_BEFORE = re.compile(
-    r"\b(?:(?:order|tracking|invoice|ticket|case|ref|reference|confirmation|booking|reservation|"
-    r"transaction|txn|shipment|awb|consignment|imei|serial|sku|asin|claim|policy|rma|(?<!caller\s)id)s?"
-    r"(?:\s*(?:id|no\.?|num(?:ber)?|code))?"
-    r"|(?:payment|refund|return|complaint|request|model|customer|member)\s*(?:id|no\.?|num(?:ber)?|"
-    r"ref(?:erence)?))"
-    r"\s*(?:(?:is|was|of|:|-)\s*)?#?\s*$",
-    re.IGNORECASE,
-)
-_HASH_BEFORE = re.compile(r"#\s*$")
-_REFERENCE_REACH = 40  # characters looked at before a number for its reference keyword
-
-
-def _is_reference(text: str, start: int, *, bare_hash: bool = False) -> bool:
-    """Whether the number starting at ``start`` is introduced as an order/ticket/… reference."""
-    window = max(0, start - _REFERENCE_REACH)
-    # Every keyword ends in a letter or "no."; most numbers (a list of them above all) have neither before.
-    tail = text[window:start].rstrip(" \t\n#:-")[-1:]
-    if (tail.isalpha() or tail == ".") and _REFERENCE_BEFORE.search(text, window, start):
-        return True
-    return bare_hash and _HASH_BEFORE.search(text, window, start) is not None
-
 
 # --- email -----------------------------------------------------------------------------------
 
@@ -205,7 +194,7 @@ def _card_runs(groups: list[str]) -> Iterator[tuple[int, int]]:
                 yield first, last
 
 
-def _cards(text: str, taken: bytearray) -> Iterator[_Found]:
+def _cards(text: str, taken: bytearray, identifier_starts: Collection[int]) -> Iterator[_Found]:
     for run_start, run_end in _digit_runs(text):
         if run_end - run_start < 13:
             continue
@@ -216,7 +205,7 @@ def _cards(text: str, taken: bytearray) -> Iterator[_Found]:
                 continue
             start, end = groups[first].start(), groups[last - 1].end()
             # An order number written as one run may pass Luhn by chance; a card typed in groups is a card.
-            if last - first == 1 and _is_reference(text, start):
+            if last - first == 1 and start in identifier_starts:
                 continue
             digits = "".join(g.group() for g in groups[first:last])
             free = not any(taken[start:end])  # then the caller takes it, and nothing overlapping it after
@@ -226,6 +215,290 @@ def _cards(text: str, taken: bytearray) -> Iterator[_Found]:
             # "4111 1111 1111 1111 737": three or four digits typed straight after a card are its code.
             if last == len(groups) - 1 and 3 <= len(groups[last].group()) <= 4:
                 yield _Found(groups[last].start(), groups[last].end(), "cvv", "[CVV]")
+
+
+# --- order, ticket and other reference numbers ---------------------------------------------
+
+# Order, ticket, case, tracking, invoice or account numbers are identifiers, not personal data: they stay
+# readable (an agent needs them) unless the caller asks for this kind, and then become "[ID]". They are
+# found even when they stay, so that a 10-digit order number is not taken for a phone number.
+
+# Nouns that introduce a reference number on their own: "order 3348917502", "case 12345".
+_REFERENCE_NOUNS = (
+    "order", "tracking", "invoice", "ticket", "case", "ref", "reference", "confirmation", "booking",
+    "reservation", "transaction", "txn", "shipment", "awb", "consignment", "waybill", "imei", "serial",
+    "sku", "asin", "claim", "policy", "rma", "incident", "account", "acct",
+)  # fmt: skip
+# Nouns that introduce one only with a marker: "payment ID 8812", never "a payment 5000".
+_MARKED_NOUNS = (
+    "payment", "refund", "return", "complaint", "request", "model", "customer", "member", "membership",
+    "loyalty", "subscription", "contract", "delivery", "parcel", "package", "receipt", "po", "job",
+)  # fmt: skip
+_NOUNS = frozenset((*_REFERENCE_NOUNS, *_MARKED_NOUNS, "id"))
+# A payment card number is often given as an account or membership number: a Luhn-valid card after these
+# (or after a bare "#") is a card. After "order" it is an order number that passes Luhn by chance.
+_CARD_HOLDING_NOUNS = frozenset({"account", "acct", "customer", "member", "membership", "loyalty", "#"})
+# "in case it is …", "in order to …": idioms, unless the number follows the noun at once ("in order 123").
+_IDIOMS = frozenset({"case", "order"})
+
+_MARKER = r"(?:\#|ids?\b|nos?\b\.?|nr\b\.?|num\b\.?|numbers?\b|code\b|ref\b\.?|reference\b)"
+# Alternations of words and two bounded marker slots ("order reference number", "ticket no. #"): nothing
+# here can backtrack further than a word.
+_CUE = re.compile(
+    rf"\b(?P<noun>(?:{'|'.join(_REFERENCE_NOUNS)}|(?<!caller )id)s?\b"
+    rf"|(?:{'|'.join(_MARKED_NOUNS)})s?(?=[ \t]*{_MARKER}))"
+    rf"(?P<marker>(?:[ \t]*{_MARKER}){{0,2}})"
+    r"|(?<![\w#])(?P<hash>\#)(?=[ \t]?\d)",
+    re.IGNORECASE,
+)
+# Between the cue (or a linking word) and the number: "Order ID: 3348917502", "ref = 88", "is #12345".
+# A line break only after a colon or '#': "Order ID:\n3348917502" is a form, "my order\n4155550134" is not.
+_LEAD = re.compile(r"[ \t]*+(?:[:=-]\s*+)?+(?:\#\s*+)?+")
+_FILLER_WORD = re.compile(r"[ \t]++([A-Za-z'’]++)")
+# A linking word: "… order number for the blender is 3348917502".
+_LINKS = frozenset({"is", "was", "are", "were", "reads", "of"})
+# Words that end the phrase a cue opens: another clause ("… and mine is"), the customer's phone ("… my cell
+# is"), or an attribute of the order that is not its number ("order date is", "order total was").
+_NOT_FILLER = frozenset({
+    "and", "but", "or", "so", "because", "then", "also", "if", "while", "when", "since", "though",
+    "although", "plus", "yet", "nor", "cause", "cuz", "be", "been", "being",
+    "phone", "telephone", "tel", "mobile", "cell", "cellphone", "landline", "fax", "whatsapp", "contact",
+    "callback", "number", "numbers", "no", "num", "digits", "extension", "ext",
+    "date", "time", "total", "amount", "price", "cost", "status", "quantity", "qty", "balance", "fee",
+    "charge", "size", "weight", "count",
+})  # fmt: skip
+# A phone word in the few words before a cue makes the number a phone: "the cell on my account is …",
+# "call me at #4155550134".
+_PHONE_WORDS = frozenset({
+    "phone", "telephone", "tel", "mobile", "cell", "cellphone", "landline", "fax", "whatsapp", "contact",
+    "callback", "number", "call", "ring", "text", "dial", "reach",
+})  # fmt: skip
+_MAX_FILLER_WORDS = 6  # "the tracking number you gave me on Friday was …"
+_WORDS_BEFORE_CUE = 4
+_IDENTIFIER_REACH = 120  # characters after a cue within which its number must start
+_IDENTIFIER_LONGEST = 40
+# The number: digit groups spaced as phone numbers are ("334 891 7502", "0207 946 0958"), or one token of
+# letters and digits joined by - . / ("INV-2023-0042", "1Z999AA10123456784", "617-8899001-1122334"), each
+# joined piece holding a digit so "12345.Thanks" stops at the number. Possessive: a run is read once.
+_IDENTIFIER = re.compile(
+    r"(?:\d{2,4}+(?![A-Za-z\d])(?:[ ]\d{3,4}+(?![A-Za-z\d]))++"
+    r"|(?:[A-Za-z]{1,8}+[-/]?+)?+\d[A-Za-z\d]*+(?:[-./](?=[A-Za-z]{0,3}\d)[A-Za-z\d]++)*+)"
+    r"(?![*@])"  # not the head of a masked card or of an email address
+)
+# Not an identifier: an amount or a count ("order was 1500 dollars", "case 2024 days"), a time, a date.
+_QUANTITY_AFTER = re.compile(
+    r"[ \t]*(?:%|[:,]\d|(?:seconds?|minutes?|mins?|hours?|hrs?|days?|weeks?|months?|years?|items?|units?"
+    r"|pieces?|pcs|times|dollars?|euros?|pounds?|usd|eur|gbp|bucks|cents?|percent|kg|lbs?|miles?|km)\b)",
+    re.IGNORECASE,
+)
+_DATE = re.compile(r"\d{4}-\d{1,2}-\d{1,2}|\d{1,2}/\d{1,2}/\d{2,4}")
+_MIN_BARE_DIGITS = 4  # "case 12345" is a reference; "order 2 more", "my account is 30 days late" are not
+_CLAUSE_BREAK = re.compile(r"[\d.,;:!?()\[\]\n]")
+_WORD = re.compile(r"[A-Za-z'’]+")
+
+
+def _singular(noun: str) -> str:
+    """A plural cue noun made singular ("orders" → "order"); other words are left whole."""
+    return noun[:-1] if noun.endswith("s") and noun[:-1] in _NOUNS else noun
+
+
+@dataclass(frozen=True, slots=True)
+class _Introduction:
+    """How a number was introduced: its cue's noun and what stands between the two."""
+
+    noun: str  # "order", "account", …, or "#"
+    start: int  # where the cue starts
+    marked: bool  # a marker, '#' or ':' says a number follows ("order no.", "ref:", "ticket #")
+    direct: bool  # nothing but a marker, '#' or '-' between ("order 123", "case #123"), not "order … is 123"
+    plural: bool = False  # "orders", "ticket numbers": a list may follow ("orders 123 and 124")
+
+
+def _identifiers(text: str, context: str | None = None) -> list[_Found]:
+    """Reference numbers in ``text``, in order: each introduced by an order/ticket/… cue before it, those
+    listed after a plural cue, and a number opening a reply to ``context`` when it asked for one."""
+    found: list[_Found] = []
+    for cue in _cues(text):
+        introduced = _introduced_value(text, cue)
+        if introduced is None:
+            continue
+        value, introduction = introduced
+        listed = _listed_after(text, value, introduction) if introduction.plural else ()
+        for number in (value, *listed):
+            # Two cues may introduce one number ("my account order number is …"); it is found once.
+            if not found or number.start() >= found[-1].end:
+                found.append(_Found(number.start(), number.end(), "identifier", "[ID]"))
+    answer = _answer(text, context) if context else None
+    if answer is not None and not (found and found[0].start < answer.end):
+        found.insert(0, answer)
+    return found
+
+
+# Cues are looked for where a word or a '#' starts: a scan for letters skips a pasted run of digits at
+# C speed, and a set lookup spares every other word the cue pattern's alternation.
+_CUE_START = re.compile(r"[A-Za-z]++|#")
+_CUE_WORDS = frozenset({*_NOUNS, *(f"{noun}s" for noun in _NOUNS), "#"})
+_PLURAL_MARKER = re.compile(r"(?:ids|nos|numbers)\b", re.IGNORECASE)
+
+
+def _cues(text: str) -> Iterator[re.Match[str]]:
+    """The cues in ``text``, in order and not overlapping (a marker word is not a cue of its own)."""
+    resume = 0
+    for start in _CUE_START.finditer(text):
+        if start.start() < resume or start.group().lower() not in _CUE_WORDS:
+            continue
+        cue = _CUE.match(text, start.start())
+        if cue is not None:
+            resume = cue.end()
+            yield cue
+
+
+def _introduced_value(text: str, cue: re.Match[str]) -> tuple[re.Match[str], _Introduction] | None:
+    """The number ``cue`` introduces, reading over at most a few filler words and one linking word."""
+    limit = min(len(text), cue.end() + _IDENTIFIER_REACH)
+    pos, words, linked = cue.end(), 0, False
+    while True:
+        lead = _LEAD.match(text, pos, limit)
+        assert lead is not None  # every part of it is optional
+        value = _IDENTIFIER.match(text, lead.end(), lead.end() + _IDENTIFIER_LONGEST + 1)
+        if value is not None:
+            introduction = _introduction(cue, words, linked, lead.group())
+            if introduction is None or not _is_identifier(text, value, introduction):
+                return None
+            return value, introduction
+        word = _FILLER_WORD.match(text, pos, limit)
+        if word is None or linked:  # after a linking word only the number may come
+            return None
+        folded = word[1].lower()
+        if folded in _LINKS:
+            linked = True
+        elif folded in _NOT_FILLER or words == _MAX_FILLER_WORDS:
+            return None
+        else:
+            words += 1
+        pos = word.end()
+
+
+def _introduction(cue: re.Match[str], words: int, linked: bool, lead: str) -> _Introduction | None:
+    """How ``cue`` introduces a number over ``words`` filler words, a linking word if ``linked``, then
+    ``lead``; None when that does not introduce one ("order arrived broken 4155550134")."""
+    linked = linked or ":" in lead or "=" in lead
+    if words and not linked:
+        return None
+    said = "#" if cue["hash"] else cue["noun"].lower()
+    noun = _singular(said)
+    marked = bool(cue["marker"]) or "#" in lead or ":" in lead
+    # A bare '#' says little: the words before it still decide ("call me at #4155550134").
+    direct = not words and not linked and noun != "#"
+    plural = noun != said or _PLURAL_MARKER.search(cue["marker"] or "") is not None
+    return _Introduction(noun, cue.start(), marked, direct, plural)
+
+
+# "orders 3348917502, 3348917503 and 3348917504"
+_LIST_JOIN = re.compile(
+    r"[ \t]*+(?:,[ \t]*+(?:and[ \t]++)?+|(?:and|or|&)[ \t]++)(?:\#[ \t]*+)?+", re.IGNORECASE
+)
+
+
+def _listed_after(text: str, value: re.Match[str], introduction: _Introduction) -> Iterator[re.Match[str]]:
+    """The numbers listed after ``value``, which a plural cue introduced ("orders 123, 124 and 125")."""
+    while (join := _LIST_JOIN.match(text, value.end())) is not None:
+        listed = _IDENTIFIER.match(text, join.end(), join.end() + _IDENTIFIER_LONGEST + 1)
+        if listed is None or not _is_identifier(text, listed, introduction):
+            return
+        yield listed
+        value = listed
+
+
+def _is_identifier(text: str, value: re.Match[str], introduction: _Introduction) -> bool:
+    """Whether ``value``, introduced as ``introduction`` says, is a reference number."""
+    number = value.group()
+    digits = sum(map(str.isdigit, number))
+    if digits < (1 if introduction.marked else _MIN_BARE_DIGITS) or len(number) > _IDENTIFIER_LONGEST:
+        return False
+    if _DATE.fullmatch(number) or _QUANTITY_AFTER.match(text, value.end()):
+        return False
+    if introduction.noun in _CARD_HOLDING_NOUNS and _is_card_number(number):
+        return False
+    if introduction.direct:
+        return True
+    before = text[max(0, introduction.start - 3) : introduction.start].lower()
+    if introduction.noun in _IDIOMS and before == "in ":
+        return False
+    return not _phone_word_before(text, introduction.start)
+
+
+def _is_card_number(number: str) -> bool:
+    """A run of 13–19 digits with a valid Luhn check digit, as a card is when typed without spaces."""
+    return number.isdigit() and 13 <= len(number) <= 19 and number[0] != "0" and luhn_valid(number)
+
+
+def _phone_word_before(text: str, start: int) -> bool:
+    """Whether a phone word stands in the few words before ``start`` in the same clause."""
+    window = text[max(0, start - 60) : start]
+    breaks = [m.end() for m in _CLAUSE_BREAK.finditer(window)]
+    clause = window[breaks[-1] :] if breaks else window
+    return any(w.lower() in _PHONE_WORDS for w in _WORD.findall(clause)[-_WORDS_BEFORE_CUE:])
+
+
+# A reply that opens with a number, to a turn that asked for an order, ticket or other reference number
+# ("Can I have the order number?" / "3348917502"), gives that number. Not when the turn also asked for a
+# way to reach the customer or for a card's code, which the number could as well be.
+_ANSWER_REACH = 40  # characters at the start of a reply in which the number given is looked for
+_MIN_ANSWER_DIGITS = 5  # never a card's 3- or 4-digit code
+_FIRST_DIGIT = re.compile(r"\d")
+_TOKEN_HEAD = re.compile(r"(?<![A-Za-z])[A-Za-z]{1,8}[-/]?$")  # "TK-" in "TK-88120"
+_CONTACT_WORDS = _PHONE_WORDS - {"number"}
+# A turn asks when it has a question mark or one of these: "Please DM us your order number."
+_REQUEST_WORDS = frozenset({"please", "provide", "share", "send", "give", "confirm", "dm", "tell", "need"})
+
+
+def _answer(text: str, context: str) -> _Found | None:
+    """The reference number opening ``text``, when ``context`` (the turn before) asked for one."""
+    noun = _reference_asked_for(context)
+    start = _answer_start(text) if noun else None
+    if noun is None or start is None:
+        return None
+    value = _IDENTIFIER.match(text, start, start + _IDENTIFIER_LONGEST + 1)
+    if value is None or sum(map(str.isdigit, value.group())) < _MIN_ANSWER_DIGITS:
+        return None
+    if not _is_identifier(text, value, _Introduction(noun, 0, marked=False, direct=True)):
+        return None
+    return _Found(value.start(), value.end(), "identifier", "[ID]")
+
+
+def _answer_start(text: str) -> int | None:
+    """Where the first number near the start of ``text`` starts, letters before its digits included
+    ("TK-88120"); None when there is none, or the words before it say it is a phone ("my cell is …")."""
+    digit = _FIRST_DIGIT.search(text, 0, _ANSWER_REACH)
+    # After a placeholder the number is not the first one given: it was, before an earlier pass replaced it.
+    if digit is None or "[" in text[: digit.start()]:
+        return None
+    head = _TOKEN_HEAD.search(text, max(0, digit.start() - 9), digit.start())
+    start = head.start() if head else digit.start()
+    if (start and text[start - 1].isalnum()) or _says_contact(text[:start]):
+        return None
+    return start
+
+
+def _reference_asked_for(context: str) -> str | None:
+    """The noun of the reference number ``context`` asks for ("What's the order number?" → "order")."""
+    words = {w.lower() for w in _WORD.findall(context)}
+    if words & _CONTACT_WORDS or _mentions_code(context) or not ("?" in context or words & _REQUEST_WORDS):
+        return None
+    for cue in _cues(context):
+        if cue["noun"] is None:  # a bare "#12345": it names no kind of number to ask for
+            continue
+        # "Your order number 3348917502 has shipped" tells a number; it does not ask for one.
+        if (cue["marker"] or cue["noun"].lower() in ("ref", "reference")) and not _introduced_value(
+            context, cue
+        ):
+            return _singular(cue["noun"].lower())
+    return None
+
+
+def _says_contact(words_before: str) -> bool:
+    """Whether ``words_before`` name a way to reach the customer ("my cell is", "call me on")."""
+    return any(w.lower() in _CONTACT_WORDS for w in _WORD.findall(words_before))
 
 
 # --- US social security numbers --------------------------------------------------------------
@@ -306,7 +579,7 @@ def _international_phones(text: str, plus: bool) -> Iterator[_Found]:
         if (text[m.start()] == "+") is not plus:
             continue
         end = _international_end(text, m)
-        if end is not None and not _is_reference(text, m.start(), bare_hash=True):
+        if end is not None:
             yield _Found(m.start(), end, "phone", "[PHONE]")
 
 
@@ -323,8 +596,7 @@ def _phones(text: str) -> Iterator[_Found]:
         for m in pattern.finditer(text):
             if pattern is _TRUNK and not 10 <= sum(c.isdigit() for c in m.group()) <= 11:
                 continue
-            if not _is_reference(text, m.start(), bare_hash=True):
-                yield _Found(m.start(), m.end(), "phone", "[PHONE]")
+            yield _Found(m.start(), m.end(), "phone", "[PHONE]")
 
 
 # --- card security codes ---------------------------------------------------------------------
@@ -416,19 +688,37 @@ def _addresses(text: str) -> Iterator[_Found]:
 
 # --- redaction -------------------------------------------------------------------------------
 
-# Each finder reads the text, the previous turn and what has been taken so far (only cards need the last).
-_Finder = Callable[[str, str | None, bytearray], Iterator[_Found]]
-_FINDERS: dict[str, _Finder] = {
-    "email": lambda text, _, __: _emails(text),
-    "iban": lambda text, _, __: _ibans(text),
-    "plus_phone": lambda text, _, __: _plus_phones(text),
-    "card": lambda text, _, taken: _cards(text, taken),
-    "ssn": lambda text, _, __: _ssns(text),
-    "phone": lambda text, _, __: _phones(text),
-    "cvv": lambda text, context, _: _cvvs(text, context),
-    "address": lambda text, _, __: _addresses(text),
+
+@dataclass(slots=True)
+class _Reading:
+    """One text being read for personal data, with what its finders share."""
+
+    text: str
+    context: str | None  # the previous turn's text
+    taken: bytearray  # 1 where a piece is taken: overlap checks cost a piece's length, not the count
+    _identifiers: list[_Found] | None = None
+
+    @property
+    def identifiers(self) -> list[_Found]:
+        """The reference numbers in the text, read once: the card finder needs them as well."""
+        if self._identifiers is None:
+            self._identifiers = _identifiers(self.text, self.context)
+        return self._identifiers
+
+
+_FINDERS: dict[str, Callable[[_Reading], Iterable[_Found]]] = {
+    "email": lambda r: _emails(r.text),
+    "iban": lambda r: _ibans(r.text),
+    "plus_phone": lambda r: _plus_phones(r.text),
+    "card": lambda r: _cards(r.text, r.taken, {f.start for f in r.identifiers}),
+    "ssn": lambda r: _ssns(r.text),
+    "identifier": lambda r: r.identifiers,
+    "phone": lambda r: _phones(r.text),
+    "cvv": lambda r: _cvvs(r.text, r.context),
+    "address": lambda r: _addresses(r.text),
 }
-_ALL_KINDS = frozenset(REDACTION_KINDS)
+_KNOWN_KINDS = (*REDACTION_KINDS, *OPTIONAL_KINDS)
+_DEFAULT_KINDS = frozenset(REDACTION_KINDS)
 # A number straight after digits is not taken (it may be the tail of a longer one), so in "(000) 000-0000
 # 001-01-0001 000-000-0000 …" each number shows only once the one before is known to be a piece: numbers
 # that may follow a piece are looked for right after it, in a window wide enough for the longest phone.
@@ -442,12 +732,12 @@ _MAX_PASSES = 3
 
 def _enabled(kinds: Collection[str] | None) -> frozenset[str]:
     if kinds is None:
-        return _ALL_KINDS
+        return _DEFAULT_KINDS
     if isinstance(kinds, str):
         raise TypeError(f"kinds must be a collection of kind names such as ({kinds!r},), not a string")
-    unknown = sorted(set(kinds) - _ALL_KINDS)
+    unknown = sorted(set(kinds) - set(_KNOWN_KINDS))
     if unknown:
-        raise ValueError(f"unknown redaction kind {unknown[0]!r}; known kinds: {', '.join(REDACTION_KINDS)}")
+        raise ValueError(f"unknown redaction kind {unknown[0]!r}; known kinds: {', '.join(_KNOWN_KINDS)}")
     return frozenset(kinds)
 
 
@@ -456,9 +746,10 @@ def _find(text: str, context: str | None) -> list[_Found]:
     if not _WORTH_A_LOOK.search(text):
         return list(_cvvs(text, context))  # a code read out in words is the only possibility left
     taken: list[_Found] = []
-    used = bytearray(len(text))  # 1 where a piece is taken: overlap checks cost a piece's length, not the count
+    reading = _Reading(text, context, bytearray(len(text)))
+    used = reading.taken
     for finder in _PRIORITY:
-        for found in _FINDERS[finder](text, context, used):
+        for found in _FINDERS[finder](reading):
             if not any(used[found.start : found.end]):
                 taken.append(found)
                 used[found.start : found.end] = b"\x01" * (found.end - found.start)
@@ -486,7 +777,7 @@ def _follower(text: str, end: int) -> _Found | None:
     window = "]" + text[end : end + _CHAIN_WINDOW]  # "]" stands for the placeholder's last character
     whole = end + _CHAIN_WINDOW >= len(text)
     for kind in _CHAINED:
-        for found in _FINDERS[kind](window, None, bytearray(len(window))):
+        for found in _FINDERS[kind](_Reading(window, None, bytearray(len(window)))):
             # Only a number right after the piece, and one the window did not cut short.
             if found.start <= 2 and (whole or found.end < len(window)):
                 shift = end - 1
@@ -503,8 +794,12 @@ def redact(
     ``[KIND]`` placeholder. ``kinds`` limits what is redacted (``None``: every kind in
     ``REDACTION_KINDS``). ``context`` is the previous turn's text: when it asked for the card security
     code, a code at the start of ``text`` is redacted even though ``text`` does not name it.
-    A number introduced as an order, ticket or transaction reference stays readable. Every kind is detected even when only some are redacted, so that e.g. a card number left alone is
-    not mistaken in part for a phone number.
+
+    A number introduced as an order, ticket, case, reference, tracking, invoice or account number ("order
+    #3348917502", "my ticket ID is TK-88120", "the tracking number for the blender is 1Z999AA1…") stays
+    readable unless ``kinds`` names ``"identifier"``, which makes it ``[ID]``; a card number given as an
+    account number is still masked as a card. Every kind is detected even when only some are redacted, so
+    that e.g. a card number left alone is not mistaken in part for a phone number.
     """
     redacted, redactions, _ = redact_mapped(text, kinds, context)
     return redacted, redactions

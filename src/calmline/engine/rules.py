@@ -22,6 +22,8 @@ from calmline.model import (
 from calmline.playbook.schema import AbuseStep, AlertAction, Condition, Playbook, Rule, TurnCondition
 
 MAX_SUGGESTIONS = 2
+MAX_CARDS = 2
+"""Cards shown after one turn, most urgent first: a third card is one the agent will not read."""
 EMERGENCY_QUESTIONS = "@emergency_questions"
 MAX_EVIDENCE = 6
 STRONGER = 0.25
@@ -36,6 +38,9 @@ class Firings:
 
     turns: dict[str, list[int]] = field(default_factory=dict)
     alert_strength: dict[str, float] = field(default_factory=dict)
+    showing: set[str] = field(default_factory=set)
+    """Guidance-only rules whose card was shown and whose condition has held on every turn since: the
+    need is the same one, so the card is not shown again until the condition lapses and comes back."""
 
 
 class RuleBook:
@@ -58,11 +63,17 @@ class RuleBook:
         guidance: list[Guidance] = []
         alerts: list[Alert] = []
         for rule in self.rules:
+            if rule.when.role is not None and rule.when.role is not turn.role:
+                continue
+            holds = self._holds(rule, turn, scores, state, context)
+            if not holds:
+                fired.showing.discard(rule.id)
+                continue
+            if rule.alert is None and rule.id in fired.showing:
+                continue
             strength = _alert_strength(rule, scores)
             ready = self._ready(rule, fired.turns.get(rule.id, []), context.index)
             if not ready and strength < fired.alert_strength.get(rule.id, 1.0) + STRONGER:
-                continue
-            if not self._holds(rule, turn, scores, state, context):
                 continue
             times = len(fired.turns.setdefault(rule.id, []))
             fired.turns[rule.id].append(context.index)
@@ -72,8 +83,15 @@ class RuleBook:
             if rule.alert is not None:
                 fired.alert_strength[rule.id] = strength
                 alerts.append(self._alert(rule.id, rule.alert, state, proof))
-        guidance.sort(key=lambda g: g.priority)
-        return guidance, alerts
+        weight = {pid: practice.weight for pid, practice in self.playbook.practices.items()}
+        guidance.sort(key=lambda card: (card.priority, -weight.get(card.practice, 0.0)))
+        shown = guidance[:MAX_CARDS]
+        fired.showing.update(card.rule for card in shown)
+        advice_only = {rule.id for rule in self.rules if rule.alert is None}
+        for card in guidance[MAX_CARDS:]:  # not shown: advice may still come while the need persists
+            if card.rule in advice_only:
+                fired.turns[card.rule].remove(context.index)
+        return shown, alerts
 
     # --- matching ------------------------------------------------------------------------
 
@@ -111,13 +129,15 @@ class RuleBook:
             variants = self._abuse_step(state).wording
         seed = zlib.crc32(f"{context.conversation.id}:{rule.id}".encode()) + times
         picked = _rotate(variants, seed)[:MAX_SUGGESTIONS]
+        messages = [action.message, *action.again]
         return Guidance(
             practice=action.practice,
-            message=_fill(action.message, state),
+            message=_fill(messages[times % len(messages)], state),
             suggestions=[_fill(text, state) for text in picked],
             priority=action.priority,
             evidence=proof,
             rule=rule.id,
+            trigger=_trigger(rule, proof, context.index),
         )
 
     def _alert(self, rule_id: str, action: AlertAction, state: CustomerState, proof: list[Evidence]) -> Alert:
@@ -200,6 +220,8 @@ def _turn_matches(cond: TurnCondition, role: Role, scores: Scores) -> bool:
         return False
     if cond.any_signal and not any(scores.get(kind, 0.0) >= cond.min_score for kind in cond.any_signal):
         return False
+    if cond.with_any_signal and not any(scores.get(kind, 0.0) >= FIRES for kind in cond.with_any_signal):
+        return False
     return not any(scores.get(kind, 0.0) >= FIRES for kind in cond.no_signal)
 
 
@@ -216,6 +238,10 @@ def _unanswered(state: CustomerState) -> int:
     return sum(g.status is GrievanceStatus.open for g in state.grievances)
 
 
+def _addressed(state: CustomerState) -> int:
+    return sum(g.status is GrievanceStatus.addressed for g in state.grievances)
+
+
 def _missing(state: CustomerState) -> list[str]:
     if state.emergency is None:
         return []
@@ -224,6 +250,7 @@ def _missing(state: CustomerState) -> list[str]:
 
 DERIVED = {
     "unanswered_grievances": _unanswered,
+    "addressed_grievances": _addressed,
     "emergency_missing": lambda state: len(_missing(state)),
     "emergency_active": lambda state: state.emergency is not None,
 }
@@ -267,6 +294,16 @@ def _evidence(rule: Rule, signals: list[Signal]) -> list[Evidence]:
                 seen.add(key)
                 proof.append(item)
     return proof[:MAX_EVIDENCE]
+
+
+def _trigger(rule: Rule, proof: list[Evidence], index: int) -> str:
+    """The words on this turn behind a card, quoted; for a card that rests on the conversation so far
+    rather than on words (a problem still unstated, an after-hours call), the rule's own description."""
+    named = bool(rule.when.signal or rule.when.any_signal or rule.when.previous)
+    quotes = [f'"{item.quote}"' for item in proof if item.turn == index or rule.when.previous]
+    if named and quotes:
+        return ", ".join(dict.fromkeys(quotes))
+    return rule.description
 
 
 def _rotate(variants: list[str], seed: int) -> list[str]:

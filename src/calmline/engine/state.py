@@ -75,6 +75,13 @@ MIN_TURNS_FOR_TREND = 2
 mood and intensity features already answer that turn), so the window cues wait for a second."""
 
 
+PROBLEM_STATED = (
+    "grievance", "request", "company_fault", "customer_error", "manager_request", "emergency", "churn_threat",
+    "self_harm", "violence_threat",
+)
+"""Signals that show the customer has said what is wrong or what they want."""
+
+
 class Scores(dict[str, float]):
     """The highest score per signal kind on one turn."""
 
@@ -152,6 +159,7 @@ class StateTracker:
         self._crisis(state, scores)
         state.manager_requested = state.manager_requested or scores.fires("manager_request")
         state.company_fault = state.company_fault or scores.fires("company_fault")
+        state.problem_stated = state.problem_stated or any(scores.fires(kind) for kind in PROBLEM_STATED)
         if scores.fires("repetition"):
             state.repetitions += 1
         for signal in signals:

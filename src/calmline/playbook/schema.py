@@ -175,6 +175,10 @@ class TurnCondition(_Strict):
     role: Role | None = None
     signal: list[str] = Field(default_factory=list, description="All of these signals.")
     any_signal: list[str] = Field(default_factory=list, description="At least one of these.")
+    with_any_signal: list[str] = Field(
+        default_factory=list,
+        description="And at least one of these as well, at 0.5 (a feeling with something to be upset about).",
+    )
     no_signal: list[str] = Field(default_factory=list, description="None of these.")
     min_score: float = Field(0.5, ge=0.0, le=1.0)
 
@@ -193,6 +197,11 @@ class When(TurnCondition):
 class GuidanceAction(_Strict):
     practice: PracticeId
     message: str
+    again: list[str] = Field(
+        default_factory=list,
+        description="Other words for the same advice, used in turn when the need comes back later in the "
+        "conversation (the same card twice reads as noise).",
+    )
     suggestions: list[str] = Field(default_factory=list)
     priority: int = Field(2, ge=1, le=3)
 
@@ -225,7 +234,9 @@ class Rule(_Strict):
         return self
 
 
-DERIVED_STATE = frozenset({"unanswered_grievances", "emergency_missing", "emergency_active"})
+DERIVED_STATE = frozenset(
+    {"unanswered_grievances", "addressed_grievances", "emergency_missing", "emergency_active"}
+)
 DYNAMIC_WORDING = frozenset({"emergency_questions"})
 """Wording names the engine fills in itself (the questions of missing emergency checklist items)."""
 """State values rules may test besides CustomerState's own fields (computed by the engine)."""

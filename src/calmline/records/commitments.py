@@ -38,7 +38,7 @@ EXTRA_VERBS = (
 FIRST_PERSON = re.compile(r"(?<![\w'])" + FUTURE + " " + EXTRA_VERBS + r"(?![\w'])", re.IGNORECASE)
 ROLE_NOUN = (
     r"(?:team|department|dept|desk|lead|supervisor|manager|technician|engineer|specialist|courier|"
-    r"driver|colleague|crew|office|adviser|advisor)s?"
+    r"driver|colleague|crew|office|adviser|advisor|assessor|adjuster|adjustor|surveyor|inspector|handler)s?"
 )
 PARTY = r"(?:(?:our|the|my|your)\s+(?:[\w-]+\s+){0,2}?" + ROLE_NOUN + r")"
 THIRD_VERBS = (
@@ -75,7 +75,10 @@ FALLBACK_DEADLINE = re.compile(
     r"^\s*if (?:you )?(?:haven'?t|have not|don'?t|do not) (?:heard|hear|got|get|received?)\b", re.IGNORECASE
 )
 PARTY_WORDS = re.compile(PARTY, re.IGNORECASE)
-FROM_PARTY = re.compile(r"\b(?:from|by) (?P<party>" + PARTY + r"|me|us|[A-Z][a-z]+)\b", re.IGNORECASE)
+FROM_PARTY = re.compile(
+    r"\b(?:from|by) (?P<party>" + PARTY + r"|me|us|(?:(?:Mr|Mrs|Ms|Mx|Dr|Prof)\.?\s+)?[A-Z][a-z]+)\b",
+    re.IGNORECASE,
+)
 MODAL_VERB = re.compile(
     r"(?:'ll|\bwill|\bshall|going to|\bto)\s+(?:(?:personally|definitely|certainly|also|then|now|first|just|"
     r"make sure to|be sure to)\s+)*(?P<verb>[a-z-]+)",
@@ -95,6 +98,12 @@ DUE_WORDS = frozenset(
     {"today", "tomorrow", "tonight", "morning", "afternoon", "evening", "week", "month", "day", "days",
      "hours", "hour", "business", "working", "within", "next", "monday", "tuesday", "wednesday", "thursday",
      "friday", "saturday", "sunday", "right", "away", "soon", "shortly", "decision"}
+)  # fmt: skip
+
+
+CALENDAR_NAMES = frozenset(
+    {"january", "february", "march", "april", "may", "june", "july", "august", "september", "october",
+     "november", "december", "noon", "midday", "midnight", "end", "close", "eod", "cob"}
 )  # fmt: skip
 
 
@@ -157,7 +166,7 @@ def _in_turn(turn: TurnAnalysis, speaker: str, last_party: str | None) -> list[_
     for signal in turn.signals:
         if signal.kind == "promise" and signal.score >= FIRES and signal.evidence:
             start, end = signal.evidence[0].span
-            end = min(end, _clause_end(text, start))  # "I'll email you today, and our team will…" is two
+            end = _signal_clause_end(text, start, end)
             owner = _owner_in_clause(text[start:end], speaker)
             candidates.append(_found(turn, start, end, owner, bool(signal.data.get("beyond_authority"))))
     for m in FIRST_PERSON.finditer(text):
@@ -243,6 +252,16 @@ def _last_before(pattern: re.Pattern[str], text: str, end: int) -> str | None:
     return found[after - 1].group() if after else None
 
 
+def _signal_clause_end(text: str, start: int, end: int) -> int:
+    """Where a promise the engine found ends: at our clause end if sooner ("I'll email you today, and our
+    team will…" is two), and past a full stop the engine took for a sentence end ("invoice No. 12")."""
+    clause_end = _clause_end(text, start)
+    _, sentence_end = sentence_around(text, start)
+    if text.startswith(".", end) and end + 1 < sentence_end:
+        return clause_end
+    return min(end, clause_end)
+
+
 def _clause_end(text: str, start: int) -> int:
     _, sentence_end = sentence_around(text, start)
     limit = min(sentence_end, start + MAX_CLAUSE)
@@ -272,10 +291,17 @@ def _without_determiner(party: str) -> str:
 def _owner_in_clause(clause: str, speaker: str) -> str:
     """A first-person promise is the speaker's, unless it names who it comes from ("from our billing team")."""
     named = FROM_PARTY.search(clause)
-    if named is None or named.group("party").lower() in ("me", "us"):
+    if named is None or named.group("party").lower() in ("me", "us") or _is_not_a_name(named.group("party")):
         return speaker
     party = named.group("party")
     return _without_determiner(party) if party[0].islower() or " " in party else party
+
+
+def _is_not_a_name(party: str) -> bool:
+    """One word after "by" that is a time, not who: "by Friday", "by tomorrow", "by March"."""
+    if " " in party or PARTY_WORDS.fullmatch(party):
+        return False
+    return not party[0].isupper() or party.lower() in DUE_WORDS or party.lower() in CALENDAR_NAMES
 
 
 def _third_party_owner(word: str, text: str, start: int, speaker: str, last_party: str | None) -> str | None:

@@ -21,7 +21,8 @@ The rules, decided once here so every part of calmline agrees:
   range ("3 to 5 business days") is due at its far end.
 * "right away", "immediately", "as soon as possible": 15 minutes.
 * A clock time alone ("by 2:50") is its next occurrence; without am/pm, whichever of the two comes
-  first. With a day and without am/pm, 1–6 o'clock is taken as afternoon ("Friday at 3").
+  first. With a day and without am/pm, 1–6 o'clock is taken as afternoon ("Friday at 3"). The day
+  may come first or after the time ("by 5pm this Friday").
 * A calendar date ("on March 14") is read by dateparser, preferring the future.
 """
 
@@ -81,8 +82,12 @@ _DAY = (
     r"(?:\s+(?:" + PART + r"|first thing))?(?:,?\s+(?:at|by|before)\s+" + CLOCK + r")?"
 )
 _CLOCK_ALONE = r"(?:by|before|at|until)\s+" + CLOCK
+# The day may come after the time: "by 5pm this Friday", "at 10 a.m. tomorrow".
+_DAY_AFTER_CLOCK = r"\s+(?:on\s+)?(?:(?:this|next)\s+)?(?:" + DAY_NAME + r"|today|tonight|tomorrow)"
+_CLOCK_THEN_DAY = _CLOCK_ALONE + _DAY_AFTER_CLOCK
 DUE = re.compile(
-    r"(?<![\w'])(?:" + "|".join((_IMMEDIATE, _SPAN, _DAY, _CLOCK_ALONE)) + r")(?![\w'])", re.IGNORECASE
+    r"(?<![\w'])(?:" + "|".join((_IMMEDIATE, _SPAN, _DAY, _CLOCK_THEN_DAY, _CLOCK_ALONE)) + r")(?![\w'])",
+    re.IGNORECASE,
 )
 _CLOCK_PARTS = re.compile(
     r"(?P<h>\d{1,2})(?::(?P<mi>\d{2}))?\s?(?P<ampm>[ap])?\.?m?\.?$|(?P<noon>noon|midday)"
@@ -261,7 +266,9 @@ def _part(p: str, week: WorkWeek) -> time | None:
 
 def _clock(p: str) -> tuple[int, int, str | None] | None:
     """(hour, minute, 'a' / 'p' / None) of a clock time in the phrase."""
-    found = re.search(r"(?:at|by|before|until)\s+(" + CLOCK + r")$", p) or re.search(r"\b(noon|midday)\b", p)
+    found = re.search(
+        r"(?:at|by|before|until)\s+(" + CLOCK + r")(?=(?:" + _DAY_AFTER_CLOCK + r")?$)", p
+    ) or re.search(r"\b(noon|midday)\b", p)
     if not found:
         return None
     parts = _CLOCK_PARTS.search(found.group(1))

@@ -92,7 +92,21 @@ class Override(_Model):
 
 
 class Outcome(StrEnum):
+    """How the conversation ended, read from its end (``records.outcome`` holds the rule).
+
+    - ``resolved``: a calm ending with nothing left open; typically the customer thanked or said
+      goodbye. A customer who ends angry, threatening or with a question unanswered is never resolved.
+    - ``unresolved``: the customer left unhappy: their closing words were angry, abusive,
+      threatening, a threat to leave or sarcastic, their mood ended upset and not recovering, their
+      last question went unanswered, or complaints were still open and they left without thanks.
+    - ``escalated``: a supervisor joined or was brought in, or the customer was passed on at the end.
+    - ``follow_up_needed``: a calm ending with commitments still open (the ledger holds them).
+    - ``abandoned``: ended before the problem could be worked: the customer never spoke or left
+      while the agent was waiting on them, or the agent ended it under the abuse policy.
+    """
+
     resolved = "resolved"
+    unresolved = "unresolved"
     escalated = "escalated"
     follow_up_needed = "follow_up_needed"
     abandoned = "abandoned"

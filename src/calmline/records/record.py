@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-
 from calmline.model import ConversationAnalysis, Evidence, Role, TurnAnalysis
 from calmline.playbook.schema import Playbook
 from calmline.records._text import sentence_evidence, sentence_spans, sentences_from, span_evidence
@@ -12,16 +10,14 @@ from calmline.records.commitments import agent_name, find_commitments
 from calmline.records.due import WorkWeek
 from calmline.records.handoff import handoff_note
 from calmline.records.model import (
-    Commitment,
-    CommitmentStatus,
     GrievanceEntry,
     Mood,
-    Outcome,
     RaisedAlert,
     Record,
     RecordResult,
     Step,
 )
+from calmline.records.outcome import outcome
 from calmline.records.scorecard import score_conversation
 
 FIRES = 0.5
@@ -166,33 +162,6 @@ def _step_sentence(turn: TurnAnalysis, evidence: Evidence) -> Evidence:
         if following:
             return span_evidence(turn.index, turn.text, sentence.span[0], following[0][1])
     return sentence
-
-
-def outcome(analysis: ConversationAnalysis, commitments: Sequence[Commitment]) -> Outcome:
-    """How the conversation ended.
-
-    escalated: a supervisor joined or was brought in, or the customer was passed on at the end;
-    abandoned: ended under the abuse policy, or the customer left with grievances open;
-    follow_up_needed: promises remain to keep; resolved: none of these.
-    """
-    if not analysis.turns:
-        return Outcome.abandoned
-    final = analysis.turns[-1].state
-    last_speaker_turn = next((t for t in reversed(analysis.turns) if t.role in SPEAKERS), None)
-    supervisor = any(t.role is Role.supervisor or _fires(t, "supervisor_involved") for t in analysis.turns)
-    if supervisor or (last_speaker_turn is not None and _fires(last_speaker_turn, "transfer")):
-        return Outcome.escalated
-    if (
-        final.abuse_incidents
-        and last_speaker_turn is not None
-        and _fires(last_speaker_turn, "boundary_statement")
-    ):
-        return Outcome.abandoned
-    if any(c.status is CommitmentStatus.open for c in commitments):
-        return Outcome.follow_up_needed
-    if final.open_grievances and not final.help_offered:
-        return Outcome.abandoned
-    return Outcome.resolved
 
 
 def _fires(turn: TurnAnalysis, kind: str) -> bool:

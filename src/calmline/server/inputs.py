@@ -62,8 +62,10 @@ class WebhookIn(_Body):
 
 
 class SettingsIn(_Body):
-    redact: list[Literal["card", "cvv", "phone", "email", "ssn", "iban", "address"]] | None = Field(
-        None, description="Kinds of personal data to redact; card and cvv are always redacted."
+    redact: list[Literal["card", "cvv", "phone", "email", "ssn", "iban", "address", "identifier"]] | None = Field(
+        None,
+        description="Kinds of personal data to redact; card and cvv are always redacted. Order, ticket, case "
+        "and other reference numbers are kept unless 'identifier' is named, which makes them [ID].",
     )
     timezone: Text | None = Field(
         None, max_length=60, description="IANA zone the tenant's times are shown in."

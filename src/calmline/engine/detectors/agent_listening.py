@@ -10,18 +10,26 @@ from calmline.engine.detectors._cues import Cover
 from calmline.engine.detectors._phrase import AGENT, PhraseDetector
 from calmline.engine.registry import register
 from calmline.engine.text import evidence, phrases, sentences
-from calmline.model import Evidence, Role, Signal, Turn
+from calmline.model import Role, Signal, Turn
 
 # --- acknowledgement (P02) --------------------------------------------------------------
 
-# An empathy opener followed, in the same sentence, by a word for the feeling or the ordeal.
-ACK_OPENER = re.compile(
+# An opener followed, in the same sentence, by a word for the feeling or the ordeal. Openers that
+# perceive ("I can see", "that must have been", "I'd be") need a feeling or a plain ordeal; openers
+# that apologise ("sorry", "I apologise") also take the customer's experience ("sorry for the wait",
+# "sorry you had to chase us") — an apology for what they went through recognises it.
+PERCEIVING_OPENER = re.compile(
     r"\b(?:I (?:completely |totally |really |fully |absolutely |truly )?(?:can )?(?:only )?"
     r"(?:understand|see|hear|imagine|appreciate|get|know|tell)"
     r"|(?:that|this|it) (?:sounds|must (?:be|have been|feel)|seems|would be)"
-    r"|(?:I'?m|I am|we'?re|we are) (?:so |really |very |truly |terribly |deeply )?sorry"
-    r"|no wonder|I'?d (?:be|feel)|I would (?:be|feel)|anyone would (?:be|feel)"
+    r"|no wonder|of course|I'?d (?:be|feel)|I would (?:be|feel)|anyone would (?:be|feel)|who wouldn'?t be"
     r"|understandably|obviously|clearly|what an?)\b",
+    re.IGNORECASE,
+)
+APOLOGISING_OPENER = re.compile(
+    r"\b(?:(?:I'?m|I am|we'?re|we are) (?:so |really |very |truly |terribly |deeply )?sorry"
+    r"|(?:so |really |very |truly )?sorry|(?:I|we) (?:do |sincerely |truly )?apologi[sz]e"
+    r"|(?:my|our) (?:sincere |deepest )?apologies)\b",
     re.IGNORECASE,
 )
 ACK_FEELING = re.compile(
@@ -31,7 +39,33 @@ ACK_FEELING = re.compile(
     r"trouble|ordeal|fed up|deal(?:ing)? with|go(?:ne|ing) through|put up with|unsettl\w*|disrupt\w*|"
     r"exasperat\w*|draining|miserable|painful|devastat\w*|heartbreak\w*|unacceptable|"
     r"overwhelm\w*|anxious|anxiety|panic\w*|irritat\w*|aggravat\w*|rough|tough|mess|"
+    r"livid|furious|fuming|cross|gutted|sick of|tired of|(?:the )?end of (?:your|their) tether|wits'? end|"
+    r"dishearten\w*|nerve-?wracking|galling|let (?:you )?down|unnerving|alarming|embarrass\w*|"
+    r"the last thing you need(?:ed)?|no fun|a shock|shock\w*|"
+    # The ordeal itself, in the customer's words more than ours.
+    r"(?:going |gone )?(?:round|around) in circles|back and forth|pillar to post|run-?around|"
+    r"messed (?:you )?around|passed (?:around|along|between|from one)|kept (?:waiting|in the dark)|"
+    r"in the dark|repeat(?:ing)? yourself|explain(?:ing)? (?:it|this|everything|yourself) again|"
+    r"chas(?:e|ed|ing) (?:us|this|it|this up|it up)|wasted (?:your )?(?:time|day|morning|afternoon|evening)|"
+    r"had to (?:chase|call|contact|ring|wait|explain|repeat|come back|write)|"
+    r"without (?:heating|heat|power|hot water|water|internet|a phone)|"
     r"to hear (?:that|this|about))\b",
+    re.IGNORECASE,
+)
+# What an apology may be about besides a feeling: the customer's wait or the mix-up they met.
+APOLOGY_OBJECT = re.compile(
+    r"\b(?:the |this |that |all (?:the |this |that )?|your )?(?:wait\w*|delay\w*|mix-up|hold-up|"
+    r"experience|runaround|inconvenience|confusion|mistake|error|back-and-forth)\b"
+    r"|\b(?:that )?you(?:'ve| have| had|'re| are| were|'d| got)\b",
+    re.IGNORECASE,
+)
+# The feeling named in the second person: "you're understandably fed up", "you must be worried".
+YOUR_FEELING = re.compile(
+    r"\byou(?:'re| are|'ve been| have been| were| must be| must have been| must feel| feel| felt| sound| seem)"
+    r"(?: (?:understandably|rightly|really|so|clearly|obviously|completely|totally|quite|very|absolutely|"
+    r"naturally))* (?:frustrated|upset|annoyed|angry|worried|anxious|stressed|disappointed|fed up|furious|"
+    r"livid|fuming|cross|confused|concerned|scared|frightened|exhausted|let down|irritated|exasperated|"
+    r"gutted|unhappy|distressed|overwhelmed|at (?:the end of your tether|your wits'? end)|out of pocket)\b",
     re.IGNORECASE,
 )
 ACK_STANDALONE = phrases(
@@ -41,9 +75,22 @@ ACK_STANDALONE = phrases(
         r"sorry to hear",
         r"(?:that'?s|that is|it'?s|it is) (?:completely |totally |perfectly |entirely )?"
         r"understandable",
-        r"you have every right to (?:be|feel)",
+        r"you have every (?:right|reason) to (?:be|feel)",
+        r"you(?:'re| are)? (?:right|entitled) to (?:be|feel)",
         r"(?:that|this) (?:shouldn'?t|should not) have happened",
-        r"I(?:'d| would) feel the same",
+        r"you (?:shouldn'?t|should not) have (?:had|needed) to",
+        r"you deserve(?:d)? better",
+        r"(?:that'?s|that is|this is|this isn'?t|that isn'?t) not (?:the service|what) you (?:should|deserve|expect)",
+        r"I(?:'d| would) feel (?:the same|exactly the same)",
+        r"the last thing you need(?:ed)?",
+        r"I (?:really |truly |genuinely )?feel for you",
+        r"I (?:totally |completely |really )?get it(?! (?:sorted|done|fixed|back|to|over|through|resolved))",
+        r"I can only imagine(?=[.!,;]|$)",
+        r"(?:that'?s|this is|that is) (?:really |just |simply )?not (?:good enough|on|right|fair)",
+        r"you(?:'ve| have) (?:been through|had) (?:a lot|so much|enough|a (?:rough|rotten|terrible|horrible|awful|"
+        r"hard|tough|difficult|stressful|miserable) (?:time|day|week|few days|morning|night))",
+        r"I(?:'d| would) be the same",
+        r"in your (?:shoes|position|place)",
         r"(?:that'?s|that is|this is|what an?) (?:so |really |very |truly |incredibly |completely |"
         r"genuinely )?(?:frustrating|upsetting|stressful|awful|terrible|horrible|annoying|worrying|"
         r"disappointing|unacceptable|not okay|not ok|nightmare|pain)",
@@ -51,36 +98,47 @@ ACK_STANDALONE = phrases(
 )
 
 
+def _after_an_opener(
+    text: str, start: int, end: int, opener: re.Pattern[str], words: list[re.Pattern[str]]
+) -> list[tuple[int, int]]:
+    """Spans from the first ``opener`` of the sentence to the first of ``words`` after it, if any.
+
+    Each pattern is read once per sentence (searching again after each opener was quadratic on
+    "I'm so sorry I'm so sorry …").
+    """
+    first = opener.search(text, start, end)
+    if first is None:
+        return []
+    found = [m for pattern in words if (m := pattern.search(text, first.end(), end))]
+    return [(first.start(), min(m.end() for m in found))] if found else []
+
+
 class Acknowledgement:
-    """The agent names or recognises the customer's feeling (P02)."""
+    """The agent names or recognises the customer's feeling, or apologises for what they went through (P02)."""
 
     name = "calmline.acknowledgement.v1"
     roles = AGENT
 
     def __call__(self, turn: Turn, context: Context) -> list[Signal]:
         text = turn.text
-        found: list[Evidence] = []
+        spans: list[tuple[int, int]] = []
         for start, end in sentences(text):
-            for opener in ACK_OPENER.finditer(text, start, end):
-                feeling = ACK_FEELING.search(text, opener.end(), end)
-                if feeling:
-                    found.append(evidence(context.index, text, opener.start(), feeling.end()))
-                # No feeling after this opener: none after a later one either (searching again for
-                # each opener was quadratic on "I'm so sorry I'm so sorry …").
-                break
-        covered = Cover(e.span for e in found)
-        found += [
-            evidence(context.index, text, m.start(), m.end())
-            for m in ACK_STANDALONE.finditer(text)
+            spans += _after_an_opener(text, start, end, PERCEIVING_OPENER, [ACK_FEELING])
+            spans += _after_an_opener(text, start, end, APOLOGISING_OPENER, [ACK_FEELING, APOLOGY_OBJECT])
+        covered = Cover(spans)
+        spans += [
+            (m.start(), m.end())
+            for pattern in (ACK_STANDALONE, YOUR_FEELING)
+            for m in pattern.finditer(text)
             if not covered.contain(m.start(), m.start() + 1)
         ]
-        if not found:
+        if not spans:
             return []
         return [
             Signal(
                 kind="acknowledgement",
                 score=0.9,
-                evidence=sorted(found, key=lambda e: e.span),
+                evidence=[evidence(context.index, text, s, e) for s, e in sorted(set(spans))],
                 practice="P02",
                 detector=self.name,
             )
@@ -187,17 +245,20 @@ def make_restatement() -> PhraseDetector:
 
 
 class Interruption:
-    """The agent talks over the customer (voice overlap) or fires turns in a row (P04).
+    """The agent talks over the customer (voice overlap), or, where a playbook asks for it, fires turns in
+    a row (P04).
 
     Overlap needs the previous customer turn's ``end``; it is read when the history carries
-    timings. Rapid fire: this would be the agent's ``max_in_a_row``-th turn since the customer last
-    spoke (only once the customer has spoken at all).
+    timings. Rapid fire (off unless ``max_in_a_row`` is set): this would be the agent's
+    ``max_in_a_row``-th turn since the customer last spoke. It is off by default because chat agents
+    split one answer into several messages while the customer waits, and "let the customer finish"
+    was then advice about a customer who had said nothing.
     """
 
     name = "calmline.interruption.v1"
     roles = AGENT
 
-    def __init__(self, max_in_a_row: int = 3, min_overlap: float = 0.3) -> None:
+    def __init__(self, max_in_a_row: int | None = None, min_overlap: float = 0.3) -> None:
         self.max_in_a_row = max_in_a_row
         self.min_overlap = min_overlap
 
@@ -215,8 +276,8 @@ class Interruption:
                     data={"reason": "overlap", "overlap_seconds": round(overlap, 2)},
                 )
             ]
-        in_a_row = self._agent_turns_in_a_row(context)
-        if in_a_row is not None and in_a_row + 1 >= self.max_in_a_row:
+        in_a_row = self._agent_turns_in_a_row(context) if self.max_in_a_row else None
+        if in_a_row is not None and self.max_in_a_row and in_a_row + 1 >= self.max_in_a_row:
             return [
                 Signal(
                     kind="interruption",
@@ -251,7 +312,7 @@ class Interruption:
 
 
 @register("calmline.interruption.v1", assigns=["interruption"])
-def make_interruption(max_in_a_row: int = 3, min_overlap: float = 0.3) -> Interruption:
+def make_interruption(max_in_a_row: int | None = None, min_overlap: float = 0.3) -> Interruption:
     return Interruption(max_in_a_row, min_overlap)
 
 

@@ -65,8 +65,42 @@ SARCASM = phrases(
         r"(?:did|do) you even (?:read|look|try|check|listen)",
         r"it'?s (?:really )?not that (?:hard|difficult|complicated)",
         r"obviously",
+        # Deference that means the opposite: "well, clearly you know better".
+        r"(?:well,? )?(?:clearly|obviously|apparently|evidently|of course) you (?:know|knew|understand) "
+        r"(?:better|best|more|everything|it all)",
+        r"you(?:'re| are) (?:clearly|obviously|apparently|evidently) (?:the|an) expert",
+        r"since you(?:'re| are) (?:such an?|the) expert",
+        r"since you (?:seem to )?know (?:so much|better|best|everything|it all)",
+        r"you (?:obviously|clearly|must) know (?:better|best|more) than (?:me|us|I)",
+        r"I'?m sure you did",
+        # Praise for a mishap: "congratulations, you found a bug".
+        r"(?:congratulations|congrats|well done|bravo|nice going|nice work|good job|great job|way to go)[,!.]*"
+        r" you(?:'ve| have)? (?:found|managed|broke|broken|discovered|figured|finally|worked out|spotted|"
+        r"caught|done it)",
+        r"lucky you",
+        r"must be nice",
+        r"what a (?:surprise|shock|shocker)",
+        r"surprise,? surprise",
+        r"(?:who|who'?d) (?:would|could)?(?:'?ve| have)? (?:thought|guessed)",
+        r"you don'?t say",
+        r"tell me something I don'?t know",
+        r"I'?ll (?:type|say (?:it|this)|explain (?:it|this)|go) (?:more )?slowly",
+        r"let me spell it out",
+        r"news ?flash",
+        r"as you (?:well|surely) know",
+        r"as I'?m sure you(?:'re| are) (?:well )?aware",
+        r"(?:oh|ah),? (?:great|wonderful|brilliant|fantastic|perfect|lovely|marvellous),? (?:another|so now|"
+        r"now you|just what)",
     ]
 )
+# Thanks with the volume turned up ("thanks SO much for your patience") or for kindness the customer
+# did not show ("thanks for the kind words") is sarcastic after a fight, and sincere in a calm chat.
+EMPHATIC_THANKS = re.compile(  # case matters: "SO much" is emphasis, "so much" is not
+    r"(?<![\w'])(?i:thanks|thank you)(?: (?:SO+|[Ss]o{3,}|\*so\*|_so_|REALLY|VERY) (?i:much)"
+    r"|(?i: a (?:bunch|lot)| for (?:the|your) (?:kind words|lovely (?:message|words|comments?)|politeness|"
+    r"manners|warm welcome)))(?![\w'])",
+)
+HEATED = frozenset({"anger", "abuse_at_agent", "offensive", "shouting", "venting"})
 # "Obviously" is sarcastic when aimed at the customer, not when it qualifies a feeling or "we".
 OBVIOUS_SINCERE = re.compile(
     r"^[\s,—–-]*(?:\w+[\s,]+){0,2}?(?:upsetting|frustrating|stressful|annoying|worrying|"
@@ -91,6 +125,14 @@ DEFENSIVE = phrases(
         r"(?:there'?s|there is) no need to take it out on me",
         r"what do you (?:want|expect) me to do",
         r"I didn'?t do anything wrong",
+        r"(?:it|that|this)(?:'s| is| was) not (?:our|the company'?s) fault",
+        r"(?:it|that|this) (?:isn'?t|wasn'?t) (?:our|the company'?s) fault",
+        r"(?:we'?re|we are) not (?:responsible|to blame|at fault)",
+        r"nothing to do with (?:me|us)",
+        r"I(?:'m| am) (?:just|only) the messenger",
+        # A non-apology: sorry for how they feel, not for what happened.
+        r"(?:I'?m|I am|we'?re|we are) sorry (?:that |if )?you feel (?:that way|like that|this way)",
+        r"sorry if you (?:feel|felt|were|are) (?:offended|upset|that way|like that)",
     ]
 )
 CALM_DOWN = phrases(
@@ -99,11 +141,10 @@ CALM_DOWN = phrases(
         r"calm yourself(?: down)?",
         r"settle down",
         r"chill out",
-        r"(?:there'?s|there is )?no need to (?:shout|yell|scream|swear|get (?:so |that )?"
+        r"(?:there'?s|there is )?no need to (?:shout|yell|scream|panic|get (?:so |that )?"
         r"(?:angry|upset|worked up|emotional|aggressive|excited))",
         r"stop (?:shouting|yelling|screaming)",
         r"lower your voice",
-        r"watch your tone",
         r"don'?t raise your voice",
         r"you(?:'re| are) overreacting",
         r"(?:need|have|got) to relax",
@@ -132,6 +173,39 @@ RELAX = re.compile(
     r"(?:(?:just|please|ok(?:ay)?|sir|ma'am|look|listen|hey|now|so)[,\s]+)*relax(?![\w'])",
     re.IGNORECASE,
 )
+# Telling the customer how to speak: about their words, tone or manners, as an order, a reproach or a
+# threat to stop helping. A calm boundary about insults aimed at the agent (P11) is a different thing:
+# it says what the agent will do ("if the insults continue I'll end the call") and the boundary
+# detector below finds it; these are the scolding forms.
+MANNER = r"(?:language|tone|words|mouth|attitude|manners|temper|profanity|swearing)"
+TONE_POLICING = phrases(
+    [
+        r"(?:watch|mind|moderate|tone down|clean up|check) (?:your|the|that) " + MANNER,
+        r"(?:there'?s|there is) no (?:need|call) (?:to be|for) (?:so |that |this |such )?(?:rude|nasty|abusive|"
+        r"aggressive|hostile|insulting|disrespectful|impolite|that|such language|language like that|"
+        r"swearing|bad language|(?:that|this|the|such) (?:kind of )?" + MANNER + r")",
+        r"(?:there'?s|there is )?no need to (?:swear|curse|use (?:that|such|bad) language|be (?:so )?rude)",
+        r"(?:don'?t|do not) (?:you )?(?:dare )?(?:speak|talk|swear) (?:to|at) me(?: like that| that way| in that tone)?",
+        r"(?:don'?t|do not) (?:take|use) (?:that|this) (?:tone|language)(?: with me)?",
+        r"(?:I|we) (?:do not|don'?t) (?:appreciate|tolerate|like) (?:your|that|this|the) " + MANNER,
+        r"(?:that|such|this|your) (?:kind of |sort of )?(?:language|tone|attitude|behaviou?r|swearing) "
+        r"(?:is(?:n'?t| not)?|won'?t|will not|doesn'?t|does not) (?:un)?(?:acceptable|necessary|appropriate|"
+        r"called for|helpful|help(?:ing)?|get you)",
+        r"(?:you )?(?:need|have) to (?:be|start being|stay) (?:more )?(?:polite|respectful|civil|courteous)",
+        r"(?:please )?be (?:more )?(?:polite|respectful|civil|courteous)",
+        r"(?:language|manners),? please",
+        r"kindly refrain from (?:swearing|cursing|using|shouting)",
+        r"(?:please )?(?:stop|quit) (?:swearing|cursing|using (?:that|such|bad) language)",
+        r"if you can'?t (?:be (?:civil|polite|respectful)|speak (?:nicely|properly|politely|respectfully))",
+        r"I'?d (?:ask|appreciate (?:it )?if) you (?:not to swear|didn'?t swear|watched your " + MANNER + ")",
+        # A threat to stop helping until they speak differently: "I won't help you if you keep swearing".
+        r"(?:I|we)(?:'m| am|'re| are)? (?:won'?t|will not|can'?t|cannot|refuse to|not going to) (?:help|assist|"
+        r"deal with|serve|talk to|speak (?:to|with)) you(?: any ?(?:more|further))? (?:if|while|until|unless|"
+        r"when|as long as) you(?:'re| are)? (?:keep |continue |carry on |start )?(?:to )?(?:swear\w*|curs\w*|"
+        r"shout\w*|yell\w*|being rude|rude|talk\w* (?:to me )?like|speak\w* (?:to me )?like|us\w+ (?:that|such|"
+        r"bad) language|calm down|(?:are|can be|start being|learn to be) (?:polite|civil|respectful))",
+    ]
+)
 ANGER = phrases(
     [
         r"I don'?t have time for this",
@@ -158,6 +232,13 @@ def _is_sarcasm(text: str, match: re.Match[str]) -> bool:
     return match.group().lower() != "obviously" or not _sincere_obviously(text, match)
 
 
+def after_a_fight(context: Context) -> bool:
+    """Whether the customer's last turn was heated (angry, abusive, shouting) or the mood is low."""
+    last = context.last(Role.customer)
+    heated = last is not None and any(s.kind in HEATED and s.score >= 0.5 for s in last.signals)
+    return heated or context.state.mood <= -2
+
+
 def _sentence_starts(pattern: re.Pattern[str], text: str, turn: int) -> list[Evidence]:
     """Evidence for ``pattern`` matched at the start of a sentence (imperatives, one-word retorts).
 
@@ -175,7 +256,8 @@ def _sentence_starts(pattern: re.Pattern[str], text: str, turn: int) -> list[Evi
 class HostileTone:
     """Sarcasm, defensiveness, "calm down" and open irritation in an agent turn (P01).
 
-    One signal per category found; ``data.category`` is sarcasm, defensive, calm_down or anger.
+    One signal per category found; ``data.category`` is sarcasm, defensive, calm_down, tone_policing
+    or anger.
     """
 
     name = "calmline.hostile_tone.v1"
@@ -184,16 +266,20 @@ class HostileTone:
         "sarcasm": 0.85,
         "defensive": 0.8,
         "calm_down": 0.9,
+        "tone_policing": 0.85,
         "anger": 0.9,
     }
 
     def __call__(self, turn: Turn, context: Context) -> list[Signal]:
         text, index = turn.text, context.index
         found = {
-            "sarcasm": matches(SARCASM, text, index, _is_sarcasm) + _sentence_starts(WHATEVER, text, index),
+            "sarcasm": matches(SARCASM, text, index, _is_sarcasm)
+            + _sentence_starts(WHATEVER, text, index)
+            + (matches(EMPHATIC_THANKS, text, index) if after_a_fight(context) else []),
             "defensive": matches(DEFENSIVE, text, index),
             "calm_down": matches(CALM_DOWN, text, index, _said_to_customer)
             + _sentence_starts(RELAX, text, index),
+            "tone_policing": matches(TONE_POLICING, text, index),
             "anger": matches(ANGER, text, index),
         }
         return [
@@ -213,6 +299,112 @@ class HostileTone:
 @register("calmline.hostile_tone.v1", assigns=["hostile_tone"])
 def make_hostile_tone() -> HostileTone:
     return HostileTone()
+
+
+# --- minimising (P02) ------------------------------------------------------------------
+
+# Making the problem smaller than the customer feels it is. Built as: a copula ("it's", "that was",
+# "the delay is") + a diminisher ("only", "just", "merely") + a small amount or size; a negated
+# magnitude ("not a big deal", "not the end of the world"); or a shrug at fate ("these things happen").
+SMALL = (
+    r"(?:(?:a |an )?(?:small|little|minor|slight|tiny|short|quick|brief|few|couple(?: of)?|bit of a|one-off)"
+    r"|(?:a |an )?(?:typo|glitch|blip|hiccup|formality)"
+    r"|(?:one|two|three|four|five|a few|a couple of|\d+) (?:extra |more )?(?:minutes?|hours?|days?|weeks?)"
+    r"|[$£€]\s?\d+(?:[.,]\d+)*|\d+(?:\.\d+)? ?(?:pounds?|dollars?|euros?|pence|p|cents?|quid|bucks))"
+    r"(?: (?:delay|wait|charge|fee|difference|issue|problem|thing|amount|mistake|glitch|hiccup|error))?"
+)
+DIMINISHER = r"(?:only|just|merely|simply|a mere|really only|honestly just|literally just)"
+COPULA = (
+    r"(?:it'?s|it is|that'?s|that is|this is|it was|that was|it'?s been|it has been|it'?s only been|"
+    r"the (?:delay|charge|fee|difference|wait|problem|issue|error|amount|mistake) (?:is|was))"
+)
+MINIMISING = phrases(
+    [
+        COPULA + r" " + DIMINISHER + r" " + SMALL,
+        DIMINISHER
+        + r" (?:one|two|three|four|five|a few|a couple of|\d+) (?:extra |more )?(?:minutes?|hours?|"
+        r"days?|weeks?)(?: late| behind| over| extra| more)?",
+        r"(?:(?:it'?s|that'?s|this is|it is|that is)(?: really| honestly)? not|this isn'?t|it isn'?t|that isn'?t)"
+        r"(?: really| honestly)? (?:a |that |such a |too )?(?:big|huge|major|massive|serious) (?:a )?"
+        r"(?:deal|problem|issue)",
+        r"no (?:big|huge) deal",
+        r"not (?:the end of the world|that (?:bad|serious|important|big)|a disaster|a huge problem)",
+        r"(?:it|this|things|that) could (?:have been|be) (?:a lot |much |far )?worse",
+        r"(?:these|such|those) things (?:do )?happen",
+        r"(?:it|that|stuff|delays|mistakes|glitches|errors) (?:happens?|do happen)"
+        r"(?: (?:sometimes|from time to time|all the time|to everyone|occasionally))?",
+        r"at least (?:it|you|your \w+|the \w+)\b(?! \d)",
+        r"(?:you'?re|you are) (?:making|blowing) (?:a (?:big )?(?:deal|fuss)|this (?:up|out of proportion)|"
+        r"a mountain)",
+        r"(?:it'?s|that'?s) (?:nothing|no biggie|no drama|not so bad)",
+        r"nothing to (?:get (?:upset|worked up|angry|stressed|excited)|be (?:upset|angry)) about",
+        r"(?:isn'?t|is not|wasn'?t|was not|aren'?t|are not) (?:that|really|very) (?:long|much|a lot|late)",
+        r"you(?:'re| are) not the only one",
+        r"(?:everyone|everybody|lots of (?:people|customers)|loads of people) (?:has|have|gets?) (?:this|the same) "
+        r"(?:problem|issue)",
+        COPULA
+        + r" (?:just |only |merely )?(?:a )?(?:minor|small|slight|little|tiny) (?:inconvenience|hiccup|"
+        r"blip|glitch|thing|issue)",
+    ]
+)
+# "It'll only take a few minutes", "in just two days", "for only £5 more" describe a task or an offer.
+TASK_OR_OFFER_BEFORE = re.compile(
+    r"\b(?:take|takes|taking|took|in|within|for|need|needs|cost|costs|than|about)\s+$", re.IGNORECASE
+)
+AGREES_BEFORE = re.compile(r"\b(?:not|n't|isn'?t|wasn'?t)\s+$", re.IGNORECASE)
+SHRUG_ONLY = re.compile(
+    r"(?:it|that|stuff|delays|mistakes|glitches|errors) (?:happens?|do happen)$", re.IGNORECASE
+)
+CLAUSE_START_BEFORE = re.compile(r"(?:^|[,;:—–]|\b(?:but|and|well|still|so))\s*$", re.IGNORECASE)
+HAPPENS_WHEN = re.compile(
+    r"\b(?:if|when|whenever|before|until|unless|so|how|why|what|in case)\s+$", re.IGNORECASE
+)
+
+
+def _is_minimising(text: str, match: re.Match[str]) -> bool:
+    start, end = sentence_at(text, match.start())
+    if last_visible(text, end, start) == "?":
+        return False  # "Is that a big problem for you?" asks
+    before = text[max(start, match.start() - 16) : match.start()]
+    if TASK_OR_OFFER_BEFORE.search(before) or AGREES_BEFORE.search(before):
+        return False  # "it's not just a small delay" agrees with the customer
+    if match.group().lower().startswith("at least") and not CLAUSE_START_BEFORE.search(before):
+        return False  # "you'll get at least the full amount" is a floor, not a consolation
+    if SHRUG_ONLY.match(match.group()):
+        # "It happens" shrugs; "if it happens again, call me" and "it happens to be" do not.
+        follows = text[match.end() : match.end() + 8].lstrip()
+        return not HAPPENS_WHEN.search(before) and (not follows or follows[0] in ".!,;—–")
+    return True
+
+
+class Minimising:
+    """The agent makes the customer's problem sound small (P02): it dismisses the feeling it should name.
+
+    A signal of its own (``minimising``, P02), not a hostile tone: "it's only two days" is said kindly as
+    often as not, and what it misses is the customer's feeling, not the agent's calm.
+    """
+
+    name = "calmline.minimising.v1"
+    roles = AGENT
+
+    def __call__(self, turn: Turn, context: Context) -> list[Signal]:
+        found = matches(MINIMISING, turn.text, context.index, _is_minimising)
+        if not found:
+            return []
+        return [
+            Signal(
+                kind="minimising",
+                score=0.8,
+                evidence=found,
+                practice="P02",
+                detector=self.name,
+            )
+        ]
+
+
+@register("calmline.minimising.v1", assigns=["minimising"])
+def make_minimising() -> Minimising:
+    return Minimising()
 
 
 # --- shouting (P01) ---------------------------------------------------------------------
@@ -284,38 +476,108 @@ LECTURE_REMINDER = phrases(
         r"I(?:'ve| have) already (?:told|explained (?:this |that |it )?to) you",
         r"for the (?:last|third|second|hundredth|fifth) time",
         r"I(?:'ll| will) say (?:it|this) (?:again|one more time)",
+        r"I(?:'ve| have) already (?:explained|answered|told you) (?:this|that)",
+        r"as (?:previously|already) (?:stated|advised|explained|mentioned)",
+        r"as (?:stated|advised|explained) (?:previously|before|in my (?:last|previous|earlier) (?:email|message|reply))",
+        r"please (?:re-?read|refer (?:back )?to) (?:my|our) (?:previous|last|earlier) (?:email|message|reply)",
     ]
 )
-# "You should have received an email" informs; "you should have called us first" blames.
+# Blame, written over the grammar of a reproach rather than listed phrase by phrase: the customer as
+# subject ("you") + a failure (a negated past, a verb of missing, a wrong input, an absence, a
+# counterfactual). Verbs of receiving, needing and knowing are left out: "you didn't receive the
+# email" and "you should have your card by Friday" are news, and "we should have caught that" is
+# the company's own fault.
+NEUTRAL_VERB = (
+    r"(?:receiv\w*|g[eo]t\w*|hear\w*|see|seen|saw|need\w*|ha(?:ve|d) (?:to|a|an|any|the|your|it|that)|"
+    r"deserv\w*|expect\w*|mean\w*|meant|know|knew|want\w*|cause\w*|ask for (?:this|that|any of this)|"
+    r"do (?:anything|a thing|any of this) wrong|did (?:anything|nothing) wrong)\b"
+)
+FAILED = r"(?:didn'?t|did not|never|failed to|forgot to|neglected to|chose not to|decided not to|omitted to)"
+PARTICIPLE = (
+    r"(?:(?!(?:received|been|got|gotten|had|heard|needed|wanted|liked|preferred|seen|noticed)\b)[a-z]+ed|read|"
+    r"told|kept|given|sent|paid|done|gone|made|taken|written|left|spoken|rung|put|set|brought|bought|"
+    r"understood|known|let)\b"
+)
+WRONG = r"(?:wrong(?:ly)?|incorrect(?:ly)?|invalid|outdated|out of date|old|by mistake|by accident)"
 LECTURE_BLAME = phrases(
     [
+        # A failure: "you didn't tick the box", "you never told us", "you forgot to add the flat number".
+        r"you (?:also |just |simply )?" + FAILED + r" (?!" + NEUTRAL_VERB + r")[a-z]+",
+        r"you (?:missed|ignored|overlooked|misread|misunderstood|forgot|skipped|disregarded) (?:the|our|my|your|"
+        r"a|an|it|that|this|both|all|every|to)\b",
+        # A wrong input: "you entered the wrong postcode", "you typed your email incorrectly".
+        r"you (?:entered|gave(?: us)?|typed|put(?: in)?|chose|selected|picked|ticked|used|provided|booked|"
+        r"ordered|spel(?:led|t)|filled (?:in|out)|wrote|registered|input|sent(?: us)?)\b[^.!?;,]{0,40}?\b"
+        + WRONG,
+        # An absence: "you weren't home when the driver came".
+        r"you (?:weren'?t|were not|was not|wasn'?t) (?:at home|home|in|there|around|available|present|"
+        r"reachable|answering|at the (?:address|property|house|door))\b",
+        # A reproach in the modal perfect: "you should have", "you could just have asked".
         r"you should(?:n't| not)? have (?!(?:received|got|gotten|been|access|a|an|the|one|it|your|"
         r"everything|all|some|any|no|them|that|this|these|those)\b)(?!(?:seen|had|heard) (?:\w+ )?"
         r"(?:email|text|message|letter|notification|update|confirmation|call|reply)s?\b)[a-z]+",
-        r"if you(?:'d| had) (?:just |only |actually )?(?:read|checked|looked|listened|followed|called|"
-        r"paid|kept|bothered|paid attention)",
-        r"you failed to",
-        r"(?:it'?s|it is|that'?s|that is) (?:all )?your (?:own )?"
-        r"(?:responsibility|fault|problem)",
+        r"you (?:could|might) (?:just |simply |easily |always )?have (?:just )?(?:asked|called|checked|read|told|"
+        r"contacted|looked|mentioned|said|e-?mailed|rung|phoned|waited|let us know|updated)",
+        r"you (?:could|might) (?:just|simply|easily) have [a-z]+",
+        r"you(?:'d| would) have (?:known|noticed|realised|realized|avoided)",
+        # A counterfactual: "if you had read the email", "had you checked".
+        r"(?:if you(?:'d| had)|had you) (?:just |only |actually |simply |bothered to )?" + PARTICIPLE,
+        r"(?:it'?s|it is|that'?s|that is|this is|it was|that was) (?:all )?your (?:own )?"
+        r"(?:responsibility|fault|problem|mistake|error|doing|job)",
+        r"(?:it|that|this)(?:'s| is| was) (?:all )?(?:down to|because of) you\b",
+        r"(?:it|that) was up to you",
         r"(?:that'?s|it'?s) on you",
-        r"you were supposed to",
-        r"you(?:'re| are) supposed to",
+        r"you(?:'re| are| were) responsible for",
+        r"(?:the )?responsibility (?:is|was|lies|lay) (?:yours|with you)",
+        r"you only have yourself to blame",
+        r"you (?:were|are|'re) (?:supposed|meant|required|expected|told|asked) to",
         r"you should (?:know|have known|read)",
-        r"you didn'?t (?:read|follow|listen)",
         r"you agreed to",
-        r"you ignored",
+        r"you caused (?:this|it|the)",
+        r"user error",
     ]
+)
+# "If you didn't get the code, I'll resend it" and "none of this is your fault" are not blame.
+NOT_BLAME_BEFORE = re.compile(
+    r"\b(?:if|unless|whether|in case|even if|none of|not|n't|never|no|sorry|shame|pity)\b[^.!?,;]{0,24}$",
+    re.IGNORECASE,
+)
+
+
+def _is_blame(text: str, match: re.Match[str]) -> bool:
+    start, end = sentence_at(text, match.start())
+    if last_visible(text, end, start) == "?":
+        return False
+    return not NOT_BLAME_BEFORE.search(text, max(start, match.start() - 30), match.start())
+
+
+# Policy recited at the customer: a frame ("as per our policy", "under the terms") or the policy as
+# the subject of a restriction ("our policy doesn't allow", "it's company policy").
+RULEBOOK = (
+    r"(?:our|the|company|store|standard) (?:\w+ )?(?:policy|policies|terms(?: and conditions| of (?:service|sale))?|"
+    r"t&cs|rules|guidelines|procedures?)"
 )
 LECTURE_PREACH = phrases(
     [
         r"you (?:need|have|ought|got) to understand(?: that)?",
-        r"(?:according to|per|as per|under) (?:our|the) (?:policy|policies|terms(?: and conditions)?)"
-        r",?(?: [\w\s,]{0,60}?,)? (?:you|customers|the customer|members|all customers)",
+        r"(?:according to|per|as per|in line with|in accordance with|as (?:stated|outlined|set out|laid "
+        r"out|explained|detailed|specified) in) " + RULEBOOK,
+        RULEBOOK
+        + r" (?:clearly |strictly |simply )?(?:states?|says?|stipulates?|dictates?|requires?|prohibits?|"
+        r"forbids?|only (?:allows?|permits?|covers?)|(?:does not|doesn'?t|do not|don'?t|will not|won'?t) "
+        r"(?:allow|permit|cover|let)|(?:is|are) (?:very )?clear|is that|is not to|is to (?:not|only|never))",
+        r"(?:it'?s|it is|that'?s|that is|this is) (?:just |simply )?(?:our|the|company|store|standard) "
+        r"(?:\w+ )?(?:policy|procedure|rules)",
         r"our (?:policy|terms) clearly (?:states?|says?)",
         r"as (?:clearly )?stated in (?:the|our)",
         r"it (?:clearly )?says (?:so )?in (?:the|our) terms",
-        r"rules are rules",
+        r"(?:rules|policy) (?:are rules|is policy)",
+        r"I(?:'ve got| have| need) to follow (?:the|our) (?:policy|procedure|rules|process)",
         r"if you read (?:the|our) (?:terms|policy|email|letter|manual|instructions)",
+        # Advice for next time is a telling-off for this time: "next time, make sure you're in".
+        r"(?:next time|in future|in the future),? (?:please |just )?(?:you(?:'ll| will)? (?:need to|have to|should|"
+        r"must|might want to)|make sure|remember|try|be sure|check|read|ensure)",
+        r"you (?:must|should|need to|have to) (?:always |really )?(?:make sure|ensure|remember)",
     ]
 )
 
@@ -328,7 +590,7 @@ def make_lecture() -> CategorisedDetector:
         "P05",
         {
             "reminder": (LECTURE_REMINDER, 0.75, None),
-            "blame": (LECTURE_BLAME, 0.8, None),
+            "blame": (LECTURE_BLAME, 0.8, _is_blame),
             "preach": (LECTURE_PREACH, 0.75, None),
         },
     )
@@ -390,7 +652,28 @@ NEGATIVE = phrases(
         r"no,? (?:I|we) (?:can'?t|cannot)",
         r"(?:I|we)(?:'re|'m| are| am) (?:unable|not able) to",
         r"(?:I|we) (?:won'?t|will not) be able to",
-        r"(?:there'?s|there is) nothing (?:more |else |further )?(?:I|we) can do",
+        # Negated ability over the whole problem: an empty scope ("nothing", "not much", "no way") + the
+        # agent + an ability, or the problem placed out of reach ("out of my hands", "my hands are tied").
+        r"(?:there'?s|there is|there isn'?t|there is not) (?:really |honestly |simply |just |unfortunately )?"
+        r"(?:nothing|not (?:much|a lot|anything)|very little|little|no more|no way)(?: (?:else|more|further))?"
+        r"(?: that)? (?:I|we|anyone|anybody|one)(?: can| could|'m able to| am able to|'re able to| are able to|"
+        r"'m allowed to| am allowed to)(?: (?:do|offer|change|help|fix)(?: (?:about (?:it|that|this)|for you))?)?",
+        r"nothing (?:more|else|further) (?:I|we) (?:can|could) do",
+        r"(?:it'?s|that'?s|this is|it is|that is) (?:completely |entirely |totally |simply )?(?:out of|beyond|"
+        r"outside(?: of)?) (?:my|our) (?:hands|control|remit|power|authority)",
+        r"(?:my|our) hands are tied",
+        r"(?:it'?s|that'?s|it is|that is) not (?:up to|down to|my call|my decision|in my power|within my power)",
+        r"(?:I|we) (?:have|'ve got) no (?:control|say|power|authority|way to|means to)",
+        r"(?:I|we)(?:'m| am|'re| are) not (?:allowed|authori[sz]ed|permitted|in a position) to",
+        r"(?:I|we) (?:don'?t|do not) have the (?:authority|power|ability|access|means|option) to",
+        r"the system (?:won'?t|doesn'?t|does not|will not|can'?t|cannot) (?:let|allow) (?:me|us)",
+        r"(?:I'?m|I am) afraid not",
+        r"(?:that|it|this) isn'?t (?:something|a thing|anything) (?:I|we) (?:do|offer|provide|support|can (?:do|help with))",
+        r"(?:isn'?t|aren'?t|is not|are not|won'?t be|will not be) (?:possible|an option|allowed|permitted)",
+        # The customer told what they can't do: "you can't return opened items".
+        r"you (?:can'?t|cannot|won'?t be able to|aren'?t able to|are not able to|aren'?t allowed to|"
+        r"are not allowed to)(?! (?:miss|go wrong|beat|be too careful|wait))",
+        r"no(?:body| one) (?:can|could|is able to|will be able to) (?:help|do|change|fix)",
         r"(?:is not|are not|isn'?t|aren'?t) available (?:at (?:this|the) (?:time|moment)|right now)",
         r"(?:there'?s|there is)n'?t anything (?:I|we) can do",
         r"(?:that|it|this)(?:'s| is) (?:simply |just )?not possible",
@@ -423,10 +706,16 @@ CONDUCT = re.compile(
 )
 
 
+# "If you can't find the email, I'll resend it" plans for a difficulty; it refuses nothing.
+CONDITION_BEFORE = re.compile(r"\b(?:if|when|unless|in case|whether)\s+$", re.IGNORECASE)
+
+
 def _is_negative(text: str, match: re.Match[str]) -> bool:
     if re.search(r"(?:can'?t|cannot|can not)$", match.group(), re.IGNORECASE) and CANNOT_IDIOM.match(
         text, match.end()
     ):
+        return False
+    if CONDITION_BEFORE.search(text, max(0, match.start() - 12), match.start()):
         return False
     # "I can't continue if the language…" is a boundary statement (P11), not negative phrasing.
     start, end = sentence_at(text, match.start())
@@ -519,9 +808,17 @@ PARDON = re.compile(r"[,.]?\s*(?:\?|(?:could|can|would|what|who|I didn'?t catch|
 NOT_APOLOGISING = re.compile(r"\b(?:be|not|n't)\s+$", re.IGNORECASE)
 
 
+# "Sorry you feel that way" regrets the customer's reaction, not what happened (a non-apology, P01).
+NON_APOLOGY = re.compile(
+    r"\s*(?:that |if )?you (?:feel|felt|were|are) (?:that way|like that|this way|offended)", re.IGNORECASE
+)
+
+
 def _is_apology(text: str, match: re.Match[str]) -> bool:
     # "Nothing to be sorry about" reassures the customer; it is not the agent apologising.
     if NOT_APOLOGISING.search(text, max(0, match.start() - 12), match.start()):
+        return False
+    if NON_APOLOGY.match(text, match.end()):
         return False
     return match.group().lower().endswith(("about", "for")) or not PARDON.match(text, match.end())
 

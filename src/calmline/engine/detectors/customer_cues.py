@@ -1,4 +1,4 @@
-"""Customer cues about the conversation itself: their name, confusion, and wanting to finish."""
+"""Customer cues about the conversation itself: their name, what they ask for, confusion, and wanting to finish."""
 
 from __future__ import annotations
 
@@ -106,7 +106,7 @@ CONFUSION = phrases(
 )
 WANTS_TO_END = phrases(
     [
-        r"that'?s (?:all|everything|it)(?: for now| for today)?",
+        r"that'?s (?:all|everything|it)(?: for now| for today)?(?! of)",
         r"nothing else",
         r"i'?ll let you go",
         r"(?:good)?bye",
@@ -114,9 +114,49 @@ WANTS_TO_END = phrases(
         r"talk (?:to you )?later",
         r"i'?m (?:all )?set",
         r"that'?s all i needed",
-        r"i'?m done here",
-        r"forget it",
-        r"i give up",
+    ]
+)
+ASKS_FOR_OPTIONS = phrases(
+    [
+        r"what (?:are|r) (?:my|the|our) (?:options|choices|alternatives)",
+        r"what (?:else )?(?:can|could|cn) (?:you|u|ya) (?:do|offer|suggest)",
+        r"what do (?:you|u) (?:suggest|recommend|propose)",
+        r"(?:is|are) there (?:any|another|other) (?:way|option|options|alternative|alternatives)",
+        r"any (?:other )?(?:options|alternatives|other way)",
+        r"what (?:happens|do i do|should i do|now)\??$",
+        r"so what now",
+    ]
+)
+THANKS = phrases(
+    [
+        r"thanks?(?: you)?(?: so much| very much| a lot| again| anyway)?",
+        r"ty",
+        r"thx",
+        r"tysm",
+        r"cheers",
+        r"ta",
+        r"appreciate (?:it|that|your help)",
+        r"much appreciated",
+        r"you'?(?:ve|re) been (?:great|helpful|a star)",
+    ]
+)
+CLOSING_WORDS = 12
+"""A thank-you this short, with no question in it, ends the conversation; a longer one goes on to more."""
+# "Forget it", "I give up" and "I'm done here" end a conversation too, but in defeat: the customer leaves
+# unhelped, and "close warmly" would be the wrong advice (the forecast reads them as giving up).
+REQUEST = phrases(
+    [
+        r"i(?: would|'d| really| just| urgently)? (?:need|want|would like|'d like|like|wanna|wish) (?:to|a|an|the|my|some|it|"
+        r"help|someone|you)",
+        r"i(?:'m| am) (?:looking for|trying to|hoping to|calling about|calling to|writing about|writing to|"
+        r"contacting you)",
+        r"(?:can|could|would|will|cud|pls|please) (?:you|u|someone|somebody) (?:please |pls |plz )?\w+",
+        r"(?:how|where|when|why|what) (?:do|does|did|can|could|is|are|was|were|will|should|long|much|many) \w+",
+        r"(?:please|pls|plz|kindly) (?:help|send|check|cancel|change|update|refund|fix|sort|confirm|tell|let|book|"
+        r"find|look|call|reset|arrange|replace|give|process|explain)",
+        r"(?:is|are) (?:there|it|my|the|this) \w+",
+        r"my \w+(?: \w+)? (?:is|isn'?t|was|wasn'?t|won'?t|hasn'?t|keeps|stopped|got|has|doesn'?t|didn'?t)",
+        r"(?:about|regarding|re) (?:my|the|an|a) \w+",
     ]
 )
 
@@ -154,6 +194,16 @@ def make_customer_name() -> CustomerName:
     return CustomerName()
 
 
+@register("calmline.request.v1", assigns=["request"])
+def make_request() -> PhraseDetector:
+    return PhraseDetector("calmline.request.v1", "request", "P03", REQUEST, 0.6, roles=CUSTOMER)
+
+
+@register("calmline.options_asked.v1", assigns=["options_asked"])
+def make_options_asked() -> PhraseDetector:
+    return PhraseDetector("calmline.options_asked.v1", "options_asked", "P16", ASKS_FOR_OPTIONS, 0.7, roles=CUSTOMER)
+
+
 @register("calmline.confusion.v1", assigns=["confusion"])
 def make_confusion() -> PhraseDetector:
     return PhraseDetector(
@@ -161,14 +211,28 @@ def make_confusion() -> PhraseDetector:
     )
 
 
+def _closing_thanks(text: str, match: re.Match[str]) -> bool:
+    return "?" not in text and len(text.split()) <= CLOSING_WORDS
+
+
+class WantsToEnd:
+    """The customer is finishing: a goodbye or "that's all", or a short thank-you with nothing more asked."""
+
+    name = "calmline.wants_to_end.v1"
+    roles = CUSTOMER
+
+    def __init__(self) -> None:
+        self.farewells = PhraseDetector(
+            self.name, "wants_to_end", "P20", WANTS_TO_END, 0.7, roles=CUSTOMER, per_extra_match=0.1
+        )
+        self.thanks = PhraseDetector(
+            self.name, "wants_to_end", "P20", THANKS, 0.6, _closing_thanks, roles=CUSTOMER
+        )
+
+    def __call__(self, turn: Turn, context: Context) -> list[Signal]:
+        return self.farewells(turn, context) or self.thanks(turn, context)
+
+
 @register("calmline.wants_to_end.v1", assigns=["wants_to_end"])
-def make_wants_to_end() -> PhraseDetector:
-    return PhraseDetector(
-        "calmline.wants_to_end.v1",
-        "wants_to_end",
-        "P20",
-        WANTS_TO_END,
-        0.7,
-        roles=CUSTOMER,
-        per_extra_match=0.1,
-    )
+def make_wants_to_end() -> WantsToEnd:
+    return WantsToEnd()

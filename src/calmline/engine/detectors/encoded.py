@@ -33,6 +33,7 @@ PRACTICE = {
     "churn_threat": "P10",
     "sarcasm": "P02",
     "impolite": "P01",
+    "company_fault": "P14",
 }
 AGENT_HEADS = frozenset({"impolite"})
 DEFAULT_SIGNALS = (*ALERT_HEADS, "churn_threat", "sarcasm")

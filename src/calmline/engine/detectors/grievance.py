@@ -1,4 +1,4 @@
-"""Each distinct grievance the customer raises (P04), and whether it blames the company (P14)."""
+"""Each distinct grievance the customer raises (P04), and whose doing it is: the company's or their own (P14)."""
 
 from __future__ import annotations
 
@@ -155,30 +155,58 @@ COMPLAINT_CUES = phrases(
         r"waited", r"on hold", r"already", r"frustrat\w*", r"angry", r"fed up", r"sick of", r"hit me with",
     ]
 )
+# What customers say when the company failed them, mostly without saying "your fault": the parcel that
+# never came, the second charge, the promise not kept, the third call about one problem, the outage.
 COMPANY_FAULT = phrases(
     [
-        r"(?:you|you guys|you people|they|your company) (?:charged|billed|overcharged|sent|cancell?ed|lost|"
-        r"broke|forgot|promised|cut off|disconnected|messed up|screwed up)",
+        r"(?:you|you guys|you people|they|your company|your team|u|u guys) (?:charged|billed|overcharged|sent|"
+        r"cancell?ed|lost|broke|forgot|promised|cut off|disconnected|messed up|screwed up|said|told me)",
         r"double[- ]charged",
-        r"charged (?:me )?twice",
-        r"overcharged",
+        r"charged (?:me )?(?:twice|two times|double|again)",
+        r"(?:two|2|three|3) (?:identical )?(?:charges|payments|debits)",
+        r"overcharg\w*",
         r"billing (?:error|mistake)",
-        r"your (?:mistake|error|fault|system|technician|courier|website|app)",
-        r"never (?:arrived|came|showed)",
-        r"didn'?t (?:show up|turn up|arrive)",
+        r"(?:your|ur) (?:mistake|error|fault|system|technician|engineer|courier|driver|website|app|agent)",
+        r"never (?:arrived|came|showed|got (?:it|my|the|a)|received|delivered|turned up|called back|got back)",
+        r"(?:has|have|had)n'?t (?:arrived|come|been (?:delivered|fixed|refunded|sorted|resolved)|got it|received)",
+        r"(?:hasnt|havent|didnt|didn't|did not|has not|have not) (?:arrive|arrived|come|show up|turn up|get it|"
+        r"receive|received|get my|get the)",
+        r"not (?:arrived|delivered|received|been delivered|been refunded|showed up|turned up)",
+        r"marked (?:as )?delivered",
         r"no-?show",
-        r"wrong (?:item|order|amount|address)",
+        r"wrong (?:item|order|amount|address|size|colou?r|product|parcel|bill)",
+        r"(?:arrived|came|was) (?:damaged|broken|smashed|cracked|faulty|defective|open|empty)",
         r"(?:was|were) supposed to",
-        r"i was (?:told|promised)",
+        r"(?:was|were) (?:meant|due) to (?:arrive|come|be)",
+        r"i was (?:told|promised|assured)",
+        r"(?:you|u|you guys) (?:said|promised) (?:it|i|you|that|he|she|they|someone)",
         r"outage",
-        r"still (?:hasn'?t|haven'?t) (?:been|arrived)",
+        r"(?:has|have|had|is|was) been (?:down|dead|off|out) (?:since|for)",
+        r"still (?:not|no|hasn'?t|haven'?t|isn'?t|waiting|nothing|broken|not working)",
+        r"(?:second|third|fourth|fifth|2nd|3rd|4th|5th|\d+th) time (?:i'?ve|i have|i am|i'?m|calling|contacting|"
+        r"writing|asking|chatting)",
+        r"(?:called|rang|contacted|written|emailed|chatted)(?: you(?: guys)?)? (?:three|four|five|several|"
+        r"multiple|so many|\d+) times",
+        r"(?:no one|nobody|no-one) (?:called|came|showed|got back|turned up|has called|has come)",
         r"cancell?ed my",
-        r"lost my (?:order|package|parcel|booking)",
-        r"without (?:my )?(?:permission|consent)",
+        r"lost my (?:order|package|parcel|booking|bag|luggage|reservation)",
+        r"without (?:my )?(?:permission|consent|warning|notice)",
+        r"(?:late|delayed) (?:again|delivery|by)",
+        r"refund (?:never|still|hasn'?t|has not|didn'?t)",
     ]
 )
-
-
+CUSTOMER_ERROR = phrases(
+    [
+        r"i (?:forgot|missed|lost|dropped|broke|deleted|misplaced|mistyped|typed|entered|put|picked|chose|"
+        r"ordered|selected|clicked|paid|sent|gave)(?: in)? (?:the )?wrong",
+        r"i (?:forgot|forgotten) (?:to|my|the)",
+        r"i (?:accidentally|mistakenly|stupidly|by mistake)",
+        r"(?:my|me) (?:mistake|bad|fault|own fault|error)",
+        r"i didn'?t (?:read|check|notice|realise|realize|see) (?:the|that|it)",
+        r"i (?:dropped|spilled|spilt|sat on|broke|cracked|smashed|lost) (?:it|my|the)",
+        r"i (?:didn'?t|did not) (?:cancel|update|change|tell)",
+    ]
+)
 class Grievances:
     """One ``grievance`` signal per topic raised in a complaint sentence; evidence is the sentence."""
 
@@ -206,11 +234,20 @@ class Grievances:
 
 
 class CompanyFault:
+    """The company's failure in the customer's words; not where the same sentence owns the mistake ("I typed
+    the wrong address")."""
+
     name = "calmline.company_fault.v1"
     roles = frozenset({Role.customer})
 
     def __call__(self, turn: Turn, context: Context) -> list[Signal]:
-        found = find(COMPANY_FAULT, turn.text, context.index)
+        text = turn.text
+        found = [
+            evidence(context.index, text, match.start(), match.end())
+            for start, end in sentences(text)
+            if not CUSTOMER_ERROR.search(text, start, end)
+            for match in COMPANY_FAULT.finditer(text, start, end)
+        ]
         if not found:
             return []
         return [
@@ -224,6 +261,19 @@ class CompanyFault:
         ]
 
 
+class CustomerError:
+    """The customer says the problem is of their own making ("I typed the wrong address"): help, don't apologise."""
+
+    name = "calmline.customer_error.v1"
+    roles = frozenset({Role.customer})
+
+    def __call__(self, turn: Turn, context: Context) -> list[Signal]:
+        found = find(CUSTOMER_ERROR, turn.text, context.index)
+        if not found:
+            return []
+        return [Signal(kind="customer_error", score=0.7, evidence=found, practice="P14", detector=self.name)]
+
+
 @register("calmline.grievance.v1", assigns=["grievance"])
 def make_grievances() -> Grievances:
     return Grievances()
@@ -232,3 +282,8 @@ def make_grievances() -> Grievances:
 @register("calmline.company_fault.v1", assigns=["company_fault"])
 def make_company_fault() -> CompanyFault:
     return CompanyFault()
+
+
+@register("calmline.customer_error.v1", assigns=["customer_error"])
+def make_customer_error() -> CustomerError:
+    return CustomerError()

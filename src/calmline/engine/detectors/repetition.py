@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 
 from calmline.engine.context import Context
+from calmline.engine.detectors.grievance import COMPLAINT_CUES
 from calmline.engine.registry import register
 from calmline.engine.text import content_words, find, phrases
 from calmline.model import Evidence, Role, Signal, Turn
@@ -33,7 +34,10 @@ REPEAT_MARKERS = phrases(
 
 
 class Repetition:
-    """Explicit markers ("I already told you") or a complaint that re-uses an earlier one's words."""
+    """Explicit markers ("I already told you") or a complaint that re-uses an earlier complaint's words.
+
+    Only complaints count as echoes: a customer booking a hotel says "hotel" in every turn, and that is
+    a conversation moving on, not one going round in circles."""
 
     name = "calmline.repetition.v1"
     roles = frozenset({Role.customer})
@@ -62,9 +66,11 @@ class Repetition:
 
     def _echo(self, text: str, context: Context) -> list[Evidence]:
         words = content_words(text)
-        if len(words) < self.min_shared_words:
+        if len(words) < self.min_shared_words or not COMPLAINT_CUES.search(text):
             return []
         for earlier in context.recent(Role.customer, self.lookback):
+            if not any(s.kind == "grievance" for s in earlier.signals):
+                continue
             earlier_words = content_words(earlier.text)
             shared = words & earlier_words
             overlap = len(shared) / min(len(words), len(earlier_words) or 1)

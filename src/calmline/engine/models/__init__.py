@@ -46,6 +46,21 @@ class ModelError(CalmlineError):
     """Shipped model files that are missing, unreadable or do not agree with each other."""
 
 
+def read_model_folder(
+    folder: Traversable, names: tuple[str, ...], settings: str, reinstall: str
+) -> dict[str, Any]:
+    """Check that every file of a shipped model is in ``folder`` and return its JSON ``settings`` file;
+    a ModelError names the first file missing or unreadable, and how to get it back."""
+    for name in names:
+        if not folder.joinpath(name).is_file():
+            raise ModelError(f"{folder.joinpath(name)}: missing; {reinstall}")
+    try:
+        parsed: dict[str, Any] = json.loads(folder.joinpath(settings).read_text(encoding="utf-8"))
+    except (OSError, ValueError) as exc:
+        raise ModelError(f"{folder.joinpath(settings)}: unreadable ({exc}); {reinstall}") from None
+    return parsed
+
+
 @dataclass(frozen=True, slots=True)
 class Contribution:
     """Words of the text that pushed a signal up: their span, their exact quote and how much they added."""

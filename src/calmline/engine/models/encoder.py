@@ -9,7 +9,6 @@ from worker threads.
 
 from __future__ import annotations
 
-import json
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -21,11 +20,13 @@ from typing import Any
 
 import numpy as np
 
-from calmline.engine.models import ModelError
+from calmline.engine.models import ModelError, read_model_folder
 from calmline.signals import EMERGENCY_KINDS, ENCODER_HEADS
 
 FORMAT = 1
-REINSTALL = "reinstall calmline (pip install --force-reinstall calmline) or retrain it with `calmline train encoder`"
+REINSTALL = (
+    "reinstall calmline (pip install --force-reinstall calmline) or retrain it with `calmline train encoder`"
+)
 MAX_PIECES = 160
 """A long text is read in at most this many pieces: 320 ordinary sentences (about 30,000 characters, past
 the server's 20,000 per turn), or 15,000 tokens of text without sentence ends (a second on one core).
@@ -60,7 +61,9 @@ class Encoder:
         from tokenizers import Tokenizer
 
         if heads.get("format") != FORMAT:
-            raise ModelError(f"heads.json: format {heads.get('format')!r}, this calmline reads {FORMAT}; {REINSTALL}")
+            raise ModelError(
+                f"heads.json: format {heads.get('format')!r}, this calmline reads {FORMAT}; {REINSTALL}"
+            )
         if tuple(heads.get("heads", ())) != ENCODER_HEADS or tuple(heads.get("kinds", ())) != EMERGENCY_KINDS:
             raise ModelError(f"heads.json: its heads are not the ones this calmline reads; {REINSTALL}")
         self.heads = heads
@@ -83,7 +86,9 @@ class Encoder:
         options.inter_op_num_threads = 1
         options.log_severity_level = 3
         try:
-            self._session = onnxruntime.InferenceSession(str(network), options, providers=["CPUExecutionProvider"])
+            self._session = onnxruntime.InferenceSession(
+                str(network), options, providers=["CPUExecutionProvider"]
+            )
         except Exception as exc:  # onnxruntime raises its own exception types for a bad file
             raise ModelError(f"{network}: unreadable encoder ({exc}); {REINSTALL}") from None
         self._cached = lru_cache(maxsize=1024)(self._read_one)
@@ -141,7 +146,9 @@ class Encoder:
         """What the network reads of ``text``: the whole text when it fits one window (span None), else
         its sentences two by two, each pair with its character span."""
         # A lone surrogate (from a badly decoded file) is not text the tokenizer accepts.
-        encoding = self._tokenizer.encode(text.encode("utf-8", "replace").decode("utf-8"), add_special_tokens=False)
+        encoding = self._tokenizer.encode(
+            text.encode("utf-8", "replace").decode("utf-8"), add_special_tokens=False
+        )
         ids, offsets = encoding.ids, encoding.offsets
         if len(ids) <= self.window:
             return [([self._cls, *ids, self._sep], None)]
@@ -181,7 +188,9 @@ class Encoder:
             kinds.append(k)
         return np.concatenate(heads), np.concatenate(kinds)
 
-    def _combine(self, outputs: tuple[np.ndarray, np.ndarray], spans: Sequence[tuple[int, int] | None]) -> Reading:
+    def _combine(
+        self, outputs: tuple[np.ndarray, np.ndarray], spans: Sequence[tuple[int, int] | None]
+    ) -> Reading:
         head_logits, kind_logits = outputs
         a, b = self._calibration[:, 0], self._calibration[:, 1]
         probabilities = 1.0 / (1.0 + np.exp(-(a * head_logits.astype(np.float64) + b)))
@@ -202,14 +211,11 @@ class Encoder:
 def load_encoder_from(folder: Traversable | Path) -> Encoder:
     """The encoder in ``folder`` (encoder.onnx, tokenizer.json, heads.json), or a ModelError naming the file."""
     root = Path(str(folder)) if isinstance(folder, Path) else folder
-    for name in ("encoder.onnx", "tokenizer.json", "heads.json"):
-        if not root.joinpath(name).is_file():
-            raise ModelError(f"{root.joinpath(name)}: missing; {REINSTALL}")
-    try:
-        heads = json.loads(root.joinpath("heads.json").read_text(encoding="utf-8"))
-    except (OSError, ValueError) as exc:
-        raise ModelError(f"{root.joinpath('heads.json')}: unreadable ({exc}); {REINSTALL}") from None
-    with as_file(root.joinpath("encoder.onnx")) as network, as_file(root.joinpath("tokenizer.json")) as tokenizer:
+    heads = read_model_folder(root, ("encoder.onnx", "tokenizer.json", "heads.json"), "heads.json", REINSTALL)
+    with (
+        as_file(root.joinpath("encoder.onnx")) as network,
+        as_file(root.joinpath("tokenizer.json")) as tokenizer,
+    ):
         return Encoder(Path(network), Path(tokenizer), heads)
 
 
@@ -217,4 +223,3 @@ def load_encoder_from(folder: Traversable | Path) -> Encoder:
 def load_encoder() -> Encoder:
     """The shipped encoder (loaded once per process)."""
     return load_encoder_from(files("calmline.engine.models").joinpath("encoder"))
-

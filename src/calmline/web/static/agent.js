@@ -229,6 +229,7 @@
         urgent ? el("span", { class: "tag tag-urgent" }, el("span", { "aria-hidden": "true", text: "⚠" }), " urgent") : null,
         el("span", { class: "practice", text: item.practice }), ` ${view.practices[item.practice] || ""}`),
       el("p", { class: "why", text: item.message }),
+      item.trigger ? el("p", { class: "trigger meta", text: `Because: ${item.trigger}` }) : null,
       item.suggestions.length ? el("ul", { class: "suggestions" }, item.suggestions.map((text) =>
         el("li", {}, el("q", { text }),
           el("button", { type: "button", class: "use", "aria-label": `Use: ${text}`, onclick: () => useText(text) }, "Use")))) : null);
