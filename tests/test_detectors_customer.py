@@ -18,12 +18,13 @@ def kinds(detector, text: str, **kw) -> dict[str, float]:
 
 
 def past_customer(index: int, text: str) -> TurnAnalysis:
+    """An earlier customer turn as the engine leaves it in the history, with its grievances."""
     return TurnAnalysis(
         index=index,
         speaker="Customer",
         role=Role.customer,
         text=text,
-        signals=[],
+        signals=make_grievances()(customer(text), context(index=index)),
         state=CustomerState(),
         guidance=[],
         alerts=[],
@@ -131,6 +132,15 @@ def test_a_complaint_repeated_in_other_words_is_found() -> None:
     )
     assert signals and signals[0].score >= 0.5
     assert {"technician", "boiler", "repair", "appointment"} <= {e.quote.lower() for e in signals[0].evidence}
+
+
+def test_a_conversation_moving_on_about_the_same_thing_is_not_repetition() -> None:
+    # Booking a hotel, the customer says "hotel" and "parking" in every turn: nothing was complained about.
+    history = [past_customer(0, "I need a hotel in the centre with free parking for two nights.")]
+    signals = REPETITION(
+        customer("Does that hotel in the centre have free parking for the two nights?"), context(index=2, history=history)
+    )
+    assert signals == []
 
 
 def test_a_new_topic_is_not_repetition() -> None:

@@ -565,3 +565,16 @@ def test_cli_bad_input_is_one_line_and_exit_2(args: list[str], message: str) -> 
     assert done.stdout == ""
     assert len(done.stderr.strip().splitlines()) == 1 and message in done.stderr
     assert "Traceback" not in done.stderr
+
+
+def test_minimising_an_upset_customers_problem_misses_empathy(engine, tmp_path: Path) -> None:
+    call = tmp_path / "minimised.txt"
+    call.write_text(
+        "Customer: My parcel is a week late, I've waited in every day and I'm furious about it.\n"
+        "Agent: I'm sorry you've been waiting in. It's only a short delay though, it will arrive on Monday.\n",
+        encoding="utf-8",
+    )
+    p02 = next(i for i in record_of(call, engine).scorecard.items if i.practice == "P02")
+    assert p02.status is ItemStatus.missed
+    # The reply apologised, so the feeling was answered; it then made the problem small.
+    assert any("short delay" in e.quote and "sorry" not in e.quote for e in p02.evidence)

@@ -72,7 +72,7 @@ def _beyond_authority(text: str, signals: Iterable[Signal]) -> set[tuple[int, in
     return {sentence_at(text, position) for position in flagged}
 
 
-OBJECTED = frozenset({"hostile_tone", "lecture", "negative_phrasing"})
+OBJECTED = frozenset({"hostile_tone", "minimising", "lecture", "negative_phrasing"})
 """Signals whose words a rewrite takes out with their clause."""
 
 

@@ -162,6 +162,9 @@ def p02_empathy(facts: Facts) -> Judgement:
     ]
     if unanswered:
         return missed(unanswered, "a strong feeling went unacknowledged in the next reply")
+    minimised = facts.evidence(SPEAKERS, "minimising", after=feelings[0].index)
+    if minimised:
+        return missed(minimised, "the agent made the customer's problem sound small")
     acknowledged = facts.evidence(
         SPEAKERS, "acknowledgement", "apology", "restatement", after=feelings[0].index
     )
