@@ -49,6 +49,8 @@ class RuleBook:
     def __init__(self, playbook: Playbook) -> None:
         self.playbook = playbook
         self.rules = [rule for rule in playbook.rules if rule.enabled]
+        self.weights = {pid: practice.weight for pid, practice in playbook.practices.items()}
+        self.advice_only = frozenset(rule.id for rule in self.rules if rule.alert is None)
 
     def apply(
         self,
@@ -69,7 +71,7 @@ class RuleBook:
             if not holds:
                 fired.showing.discard(rule.id)
                 continue
-            if rule.alert is None and rule.id in fired.showing:
+            if rule.id in self.advice_only and rule.id in fired.showing:
                 continue
             strength = _alert_strength(rule, scores)
             ready = self._ready(rule, fired.turns.get(rule.id, []), context.index)
@@ -83,13 +85,11 @@ class RuleBook:
             if rule.alert is not None:
                 fired.alert_strength[rule.id] = strength
                 alerts.append(self._alert(rule.id, rule.alert, state, proof))
-        weight = {pid: practice.weight for pid, practice in self.playbook.practices.items()}
-        guidance.sort(key=lambda card: (card.priority, -weight.get(card.practice, 0.0)))
+        guidance.sort(key=lambda card: (card.priority, -self.weights.get(card.practice, 0.0)))
         shown = guidance[:MAX_CARDS]
         fired.showing.update(card.rule for card in shown)
-        advice_only = {rule.id for rule in self.rules if rule.alert is None}
         for card in guidance[MAX_CARDS:]:  # not shown: advice may still come while the need persists
-            if card.rule in advice_only:
+            if card.rule in self.advice_only:
                 fired.turns[card.rule].remove(context.index)
         return shown, alerts
 

@@ -46,6 +46,17 @@ class ModelError(CalmlineError):
     """Shipped model files that are missing, unreadable or do not agree with each other."""
 
 
+def padded_batch(rows: list[list[int]]) -> dict[str, np.ndarray]:
+    """Token-id rows as a transformer's inputs: ids padded with 0 to the longest row, and the attention mask."""
+    width = max(len(row) for row in rows)
+    ids = np.zeros((len(rows), width), dtype=np.int64)
+    mask = np.zeros((len(rows), width), dtype=np.int64)
+    for n, row in enumerate(rows):
+        ids[n, : len(row)] = row
+        mask[n, : len(row)] = 1
+    return {"input_ids": ids, "attention_mask": mask}
+
+
 def read_model_folder(
     folder: Traversable, names: tuple[str, ...], settings: str, reinstall: str
 ) -> dict[str, Any]:

@@ -20,7 +20,7 @@ from typing import Any
 
 import numpy as np
 
-from calmline.engine.models import ModelError, read_model_folder
+from calmline.engine.models import ModelError, padded_batch, read_model_folder
 from calmline.signals import EMERGENCY_KINDS, ENCODER_HEADS
 
 FORMAT = 1
@@ -186,14 +186,7 @@ class Encoder:
     def _run_distinct(self, windows: list[list[int]]) -> tuple[np.ndarray, np.ndarray]:
         heads, kinds = [], []
         for start in range(0, len(windows), BATCH):
-            batch = windows[start : start + BATCH]
-            width = max(len(w) for w in batch)
-            ids = np.zeros((len(batch), width), dtype=np.int64)
-            mask = np.zeros((len(batch), width), dtype=np.int64)
-            for row, window in enumerate(batch):
-                ids[row, : len(window)] = window
-                mask[row, : len(window)] = 1
-            h, k = self._session.run(None, {"input_ids": ids, "attention_mask": mask})
+            h, k = self._session.run(None, padded_batch(windows[start : start + BATCH]))
             heads.append(h)
             kinds.append(k)
         return np.concatenate(heads), np.concatenate(kinds)

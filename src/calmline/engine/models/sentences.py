@@ -15,7 +15,7 @@ from pathlib import Path
 
 import numpy as np
 
-from calmline.engine.models import ModelError, read_model_folder
+from calmline.engine.models import ModelError, padded_batch, read_model_folder
 
 __all__ = ["MODEL_DIR", "SentenceEncoder", "load_sentence_encoder", "load_sentence_encoder_from"]
 
@@ -79,13 +79,7 @@ class SentenceEncoder:
         return np.divide(vectors, norms, out=np.zeros_like(vectors), where=norms > 0)
 
     def _run(self, rows: list[list[int]]) -> np.ndarray:
-        width = max(len(row) for row in rows)
-        ids = np.zeros((len(rows), width), dtype=np.int64)
-        mask = np.zeros((len(rows), width), dtype=np.int64)
-        for n, row in enumerate(rows):
-            ids[n, : len(row)] = row
-            mask[n, : len(row)] = 1
-        (pooled,) = self._session.run(["embedding"], {"input_ids": ids, "attention_mask": mask})
+        (pooled,) = self._session.run(["embedding"], padded_batch(rows))
         return np.asarray(pooled, dtype=np.float32)
 
 
