@@ -13,6 +13,7 @@ from calmline.engine.context import Context
 from calmline.engine.detectors import agent_commitments as commitments
 from calmline.engine.detectors import agent_listening as listening
 from calmline.engine.detectors import agent_tone as tone
+from calmline.engine.pipeline import Engine
 from calmline.model import (
     Channel,
     CoachReport,
@@ -473,3 +474,27 @@ def test_findings_and_rewrites_point_into_the_agents_own_text_around_many_redact
     for finding in report.findings:
         start, end = finding.span
         assert draft[start:end] == finding.quote
+
+
+def test_a_draft_that_skips_upset_told_through_facts_is_asked_to_acknowledge_it() -> None:
+    engine = Engine.default()
+    chat = Conversation(
+        id="c",
+        turns=[
+            Turn(
+                speaker="c",
+                role=Role.customer,
+                text=(
+                    "The hospital transport you booked never turned up and my dad missed his chemotherapy this morning."
+                ),
+            )
+        ],
+    )
+    report = coach_draft("The next transport slot is Thursday at 9am.", chat, engine)
+    assert "P02" in {f.practice for f in report.findings}
+    calm = Conversation(
+        id="c", turns=[Turn(speaker="c", role=Role.customer, text="Can I book transport for Thursday?")]
+    )
+    assert "P02" not in {
+        f.practice for f in coach_draft("The next slot is Thursday at 9am.", calm, engine).findings
+    }

@@ -22,8 +22,11 @@ def rules(turn: TurnAnalysis) -> list[str]:
 def test_never_more_than_two_cards_and_the_urgent_one_first(engine: Engine) -> None:
     turns = play(
         engine,
-        ("c", "THIS IS THE THIRD TIME I'VE CALLED!!! You charged me twice, the engineer never came, the internet "
-              "is still down and I can't take it anymore, I just want to end it all."),
+        (
+            "c",
+            "THIS IS THE THIRD TIME I'VE CALLED!!! You charged me twice, the engineer never came, the internet "
+            "is still down and I can't take it anymore, I just want to end it all.",
+        ),
     )
     assert 1 <= len(turns[0].guidance) <= 2
     assert turns[0].guidance[0].practice == "P12"
@@ -31,8 +34,12 @@ def test_never_more_than_two_cards_and_the_urgent_one_first(engine: Engine) -> N
 
 @pytest.mark.parametrize(
     "closing",
-    ["Thanks so much, that's sorted it!", "Brilliant, you've been really helpful.", "ok cheers, bye",
-     "No that's everything, have a good evening"],
+    [
+        "Thanks so much, that's sorted it!",
+        "Brilliant, you've been really helpful.",
+        "ok cheers, bye",
+        "No that's everything, have a good evening",
+    ],
 )
 def test_no_ask_a_question_card_after_thanks_praise_or_a_closing(engine: Engine, closing: str) -> None:
     turns = play(engine, ("c", "Hi."), ("a", "Hello, how can I help?"), ("c", closing))
@@ -41,11 +48,17 @@ def test_no_ask_a_question_card_after_thanks_praise_or_a_closing(engine: Engine,
 
 @pytest.mark.parametrize(
     "stated",
-    ["I'd like to move my appointment to next week.", "My card was declined at the shop this morning.",
-     "Can you tell me why my bill went up?", "I'm looking for a cheaper broadband deal."],
+    [
+        "I'd like to move my appointment to next week.",
+        "My card was declined at the shop this morning.",
+        "Can you tell me why my bill went up?",
+        "I'm looking for a cheaper broadband deal.",
+    ],
 )
 def test_no_ask_a_question_card_once_the_problem_is_stated(engine: Engine, stated: str) -> None:
-    turns = play(engine, ("c", stated), ("a", "Sure, let me look."), ("c", "Ugh, this is annoying. Hurry up please."))
+    turns = play(
+        engine, ("c", stated), ("a", "Sure, let me look."), ("c", "Ugh, this is annoying. Hurry up please.")
+    )
     assert not any("problem-unclear" in rules(t) for t in turns)
 
 
@@ -96,50 +109,101 @@ def test_the_customers_own_mistake_gets_help_not_an_apology(engine: Engine) -> N
     assert "commit-not-apologise" in rules(turns[0]) and "company-erred" not in rules(turns[0])
 
 
-@pytest.mark.parametrize("giving_up", ["Forget it, I'll pay some other way.", "I give up. Nobody can find my account."])
+@pytest.mark.parametrize(
+    "giving_up", ["Forget it, I'll pay some other way.", "I give up. Nobody can find my account."]
+)
 def test_giving_up_is_not_a_warm_goodbye(engine: Engine, giving_up: str) -> None:
-    turns = play(engine, ("c", "I can't pay my bill, your site says my account doesn't exist."),
-                 ("a", "Let me search again."), ("c", giving_up))
+    turns = play(
+        engine,
+        ("c", "I can't pay my bill, your site says my account doesn't exist."),
+        ("a", "Let me search again."),
+        ("c", giving_up),
+    )
     assert "ready-to-close" not in rules(turns[-1])
 
 
 def test_a_goodbye_is_a_closing_unless_help_was_already_offered(engine: Engine) -> None:
-    helped = play(engine, ("c", "Can you resend my invoice?"), ("a", "Done, it's in your inbox."),
-                  ("c", "Got it, thanks, that's all!"))
+    helped = play(
+        engine,
+        ("c", "Can you resend my invoice?"),
+        ("a", "Done, it's in your inbox."),
+        ("c", "Got it, thanks, that's all!"),
+    )
     assert "ready-to-close" in rules(helped[-1])
-    offered = play(engine, ("c", "Can you resend my invoice?"),
-                   ("a", "Done, it's in your inbox. Is there anything else I can help with?"), ("c", "No, that's all!"))
+    offered = play(
+        engine,
+        ("c", "Can you resend my invoice?"),
+        ("a", "Done, it's in your inbox. Is there anything else I can help with?"),
+        ("c", "No, that's all!"),
+    )
     assert "ready-to-close" not in rules(offered[-1])
-    more = play(engine, ("c", "Can you resend my invoice?"), ("a", "Done."),
-                ("c", "Thanks! And can you also tell me when my contract ends?"))
+    more = play(
+        engine,
+        ("c", "Can you resend my invoice?"),
+        ("a", "Done."),
+        ("c", "Thanks! And can you also tell me when my contract ends?"),
+    )
     assert "ready-to-close" not in rules(more[-1])
     assert not any(s.kind == "wants_to_end" for s in more[-1].signals)
 
 
-def test_a_short_thank_you_marks_the_end_without_a_card(engine: Engine) -> None:
-    # Records read it as a thanked ending; the card waits for a goodbye, as a thank-you often comes
-    # before one more question.
+def test_a_short_thank_you_ends_but_a_thank_you_with_an_answer_goes_on(engine: Engine) -> None:
+    # A QA lead wants the closing card on the thank-you that ends a conversation; a thank-you that
+    # carries a choice, a number or a request is an answer, and the conversation goes on.
     thanked = play(engine, ("c", "Can you resend my invoice?"), ("a", "Done."), ("c", "Got it, cheers!"))
     assert any(s.kind == "wants_to_end" for s in thanked[-1].signals)
-    assert "ready-to-close" not in rules(thanked[-1])
+    assert "ready-to-close" in rules(thanked[-1])
+    for answer in (
+        "A table for two at 7, thanks.",
+        "No thank you, I need it in the centre of town.",
+        "A quiet room would be ideal, thank you.",
+    ):
+        turns = play(
+            engine, ("c", "I'd like to book a table."), ("a", "Of course. For how many?"), ("c", answer)
+        )
+        assert not any(s.kind == "wants_to_end" for s in turns[-1].signals), answer
+
+
+def test_a_closing_after_anything_else_counts_as_help_offered(engine: Engine) -> None:
+    turns = play(
+        engine,
+        ("c", "What time do you open?"),
+        ("a", "Nine. Is there anything else you'd like to know?"),
+        ("c", "No, bye!"),
+    )
+    assert turns[1].state.help_offered
+    assert "ready-to-close" not in rules(turns[-1])
 
 
 def test_a_customer_asking_what_can_be_done_gets_options(engine: Engine) -> None:
-    turns = play(engine, ("c", "My flight was cancelled."), ("a", "I'm sorry, I can see that."),
-                 ("c", "So what are my options?"))
+    turns = play(
+        engine,
+        ("c", "My flight was cancelled."),
+        ("a", "I'm sorry, I can see that."),
+        ("c", "So what are my options?"),
+    )
     assert "options-asked" in rules(turns[-1])
 
 
 def test_flat_no_is_not_upset(engine: Engine) -> None:
-    turns = play(engine, ("c", "I need a taxi to the station."), ("a", "Would you like a large car?"),
-                 ("c", "No, not right now."), ("a", "Anything else?"), ("c", "I don't care about the colour."))
+    turns = play(
+        engine,
+        ("c", "I need a taxi to the station."),
+        ("a", "Would you like a large car?"),
+        ("c", "No, not right now."),
+        ("a", "Anything else?"),
+        ("c", "I don't care about the colour."),
+    )
     assert not any("acknowledge-feelings" in rules(t) for t in turns)
 
 
 def test_every_card_says_what_triggered_it(engine: Engine) -> None:
     turns = play(
         engine,
-        ("c", "I've been waiting three weeks and this is the FOURTH time I've called!!! Absolutely ridiculous."),
+        (
+            "c",
+            "I've been waiting three weeks and this is the FOURTH time I've called!!! Absolutely ridiculous.",
+        ),
         ("a", "Let me check."),
         ("c", "You said last week it would be fixed. It still isn't."),
     )
@@ -157,3 +221,9 @@ def test_an_answer_sent_in_several_messages_is_not_talking_over_the_customer(eng
         ("a", "Does that work for you?"),
     )
     assert not any("agent-interrupted" in rules(t) for t in turns)
+
+
+@pytest.mark.parametrize("turn", ["Sorry, I meant Tuesday.", "No, a double room.", "I don't mind which one."])
+def test_a_choice_or_an_apology_is_not_upset(engine: Engine, turn: str) -> None:
+    turns = play(engine, ("c", "I'd like to book a room."), ("a", "Of course. Which night?"), ("c", turn))
+    assert not any(s.kind == "upset" for s in turns[-1].signals)

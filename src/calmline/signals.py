@@ -7,6 +7,7 @@ CUSTOMER_SIGNALS: dict[str, str] = {
     "anger": "anger, annoyance, disgust or disapproval",
     "distress": "sadness, fear, nervousness, disappointment or grief",
     "negative": "any negative emotion",
+    "upset": "the customer is upset, in feelings or in the facts they give (the encoder's whole-turn reading, P02)",
     "positive": "thanks, relief, satisfaction",
     "shouting": "capitals or runs of exclamation marks",
     "offensive": "profane, insulting or hateful words",

@@ -307,6 +307,7 @@ UPSET_KINDS = {
     "venting": "frustrated",
     "distress": "worried or upset",
     "negative": "unhappy",
+    "upset": "upset",
 }
 WORRIED = "worried or upset"
 

@@ -94,6 +94,8 @@ class CoachFigures:
     drafts: int = 0
     by_practice: dict[str, Tally] = field(default_factory=dict)
     overall: Tally = field(default_factory=Tally)
+    halves: dict[bool, Tally] = field(default_factory=lambda: {True: Tally(), False: Tally()})
+    """Overall figures on the odd ids (whose misses were read while the checks were changed) and the even ids."""
     first_rewrite_clean: Counter[bool] = field(default_factory=Counter)
     commitments_kept: Counter[bool] = field(default_factory=Counter)
     acknowledging_drafts: int = 0
@@ -132,17 +134,24 @@ def figures(gold: Path, engine: Engine | None = None, log: Log = print) -> Coach
     return out
 
 
+def _read_while_tuning(record_id: str) -> bool:
+    """The odd ids: the half whose misses were read while the checks were changed (the even half never was)."""
+    digits = "".join(c for c in record_id if c.isdigit())
+    return bool(digits) and int(digits) % 2 == 1
+
+
 def _score_findings(out: CoachFigures, record: GoldDraft, report: CoachReport) -> None:
     raised = {finding.practice for finding in report.findings}
+    half = out.halves[_read_while_tuning(record.id)]
     for finding in report.findings:
         right = finding.practice in record.expected
-        for tally in (out.tally(finding.practice), out.overall):
+        for tally in (out.tally(finding.practice), out.overall, half):
             tally.findings += 1
             tally.correct += right
         if not right:
             out.misses.append(f"{record.id}: {finding.practice} not expected ({finding.quote!r})")
     for practice in record.expected:
-        for tally in (out.tally(practice), out.overall):
+        for tally in (out.tally(practice), out.overall, half):
             tally.expected += 1
             tally.found += practice in raised
         if practice not in raised:
@@ -201,6 +210,9 @@ def markdown(result: CoachFigures, gold: Path) -> str:
         "that got a finding. Targets: precision ≥ 0.80 "
         f"({'met' if precision_met else 'not met'}), recall ≥ 0.60 ({'met' if recall_met else 'not met'}). "
         "Written by `calmline eval`.\n\n"
+        f"Odd ids, whose misses were read while the checks were changed: precision "
+        f"{_fmt(result.halves[True].precision)}, recall {_fmt(result.halves[True].recall)}. Even ids, never read: "
+        f"precision {_fmt(result.halves[False].precision)}, recall {_fmt(result.halves[False].recall)}.\n\n"
         "| practice | findings | correct | precision | expected | found | recall |\n"
         "|---|---:|---:|---:|---:|---:|---:|\n"
         + "\n".join([*rows, _row("**all**", overall)])

@@ -452,6 +452,12 @@ FURTHER_HELP = phrases(
         r"(?:feel free to|don'?t hesitate to|please) (?:reach out|get (?:back )?in touch|contact us|"
         r"come back|message us|call us)(?: again)?(?: any ?time)?",
         r"(?:I'?m|we'?re|I am|we are) (?:always )?here if you need",
+        r"anything else(?: [^?.!]{0,30})?\?",
+        r"(?:do you have|are there) any (?:other|further|more) questions",
+        r"what else can (?:I|we) (?:do|help)",
+        r"(?:will|would) (?:that|this) be all",
+        r"(?:can|may) I help (?:you )?with anything (?:else|further)",
+        r"(?:do you )?need (?:help with )?anything (?:else|further)",
     ]
 )
 

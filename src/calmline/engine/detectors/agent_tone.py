@@ -533,6 +533,10 @@ LECTURE_BLAME = phrases(
         r"you (?:were|are|'re) (?:supposed|meant|required|expected|told|asked) to",
         r"you should (?:know|have known|read)",
         r"you agreed to",
+        # The past of a duty is a reproach: "you needed to allow more time" (the future "you'll need to" is advice).
+        r"you needed to (?!" + NEUTRAL_VERB + r")[a-z]+",
+        r"(?:it'?s|it is|that'?s|that is) the (?:account )?(?:holder|customer|owner|policyholder|tenant|"
+        r"passenger|user|buyer)'?s (?:responsibility|job)",
         r"you caused (?:this|it|the)",
         r"user error",
     ]
@@ -554,8 +558,9 @@ def _is_blame(text: str, match: re.Match[str]) -> bool:
 # Policy recited at the customer: a frame ("as per our policy", "under the terms") or the policy as
 # the subject of a restriction ("our policy doesn't allow", "it's company policy").
 RULEBOOK = (
-    r"(?:our|the|company|store|standard) (?:\w+ )?(?:policy|policies|terms(?: and conditions| of (?:service|sale))?|"
-    r"t&cs|rules|guidelines|procedures?)"
+    r"(?:our|the|your|company|store|standard) (?:[\w']+ )?(?:policy(?: wording)?|policies|terms(?: and conditions|"
+    r" of (?:service|sale))?|t&cs|rules|guidelines|procedures?|conditions(?: of (?:carriage|sale|service|use))?|"
+    r"agreement|contract)"
 )
 LECTURE_PREACH = phrases(
     [
@@ -569,7 +574,12 @@ LECTURE_PREACH = phrases(
         r"(?:it'?s|it is|that'?s|that is|this is) (?:just |simply )?(?:our|the|company|store|standard) "
         r"(?:\w+ )?(?:policy|procedure|rules)",
         r"our (?:policy|terms) clearly (?:states?|says?)",
-        r"as (?:clearly )?stated in (?:the|our)",
+        r"as (?:clearly )?stated in (?:the|our|your|section|clause|paragraph)",
+        r"(?:it'?s|that'?s|this is) (?:really |just |pretty |very )?basic (?:\w+ )?(?:hygiene|stuff|security|common sense)",
+        r"so (?:this|that|it) doesn'?t (?:keep )?happen(?:ing)?(?: again)?",
+        r"you need to [^.!?;]{3,50}, otherwise you (?:won'?t|will not|can'?t|cannot)",
+        r"did you (?:actually|even|really) (?:check|read|try|look|restart|follow|do)",
+        r"(?:nine|9) times out of (?:ten|10)",
         r"it (?:clearly )?says (?:so )?in (?:the|our) terms",
         r"(?:rules|policy) (?:are rules|is policy)",
         r"I(?:'ve got| have| need) to follow (?:the|our) (?:policy|procedure|rules|process)",

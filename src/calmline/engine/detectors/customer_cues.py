@@ -102,6 +102,12 @@ CONFUSION = phrases(
         r"which one\?",
         r"i'?m not sure what",
         r"what are you (?:saying|talking about)",
+        r"or maybe i",
+        r"i'?m not sure (?:if|whether|how|which|why)",
+        r"(?:says|said|saying) something about",
+        r"what does (?:that|this|it) (?:mean|say)",
+        r"no idea (?:what|why|how|which)",
+        r"i don'?t know (?:what|why|how|which|if|whether) (?:i|it|this|that|to)",
     ]
 )
 WANTS_TO_END = phrases(
@@ -118,7 +124,8 @@ WANTS_TO_END = phrases(
 )
 ASKS_FOR_OPTIONS = phrases(
     [
-        r"what (?:are|r) (?:my|the|our) (?:options|choices|alternatives)",
+        r"wh?at (?:are|r) (?:my|the|our) (?:options|choices|alternatives)",
+        r"what can (?:be done|i do)",
         r"what (?:else )?(?:can|could|cn) (?:you|u|ya) (?:do|offer|suggest)",
         r"what do (?:you|u) (?:suggest|recommend|propose)",
         r"(?:is|are) there (?:any|another|other) (?:way|option|options|alternative|alternatives)",
@@ -211,8 +218,18 @@ def make_confusion() -> PhraseDetector:
     )
 
 
+_ANSWERS_TOO = re.compile(r"\d|\b(?:would|please|pls|but|also|and what|can i)\b", re.IGNORECASE)
+"""A thank-you that carries a choice, a time or a number ("a table for two at 5, thanks"), or goes on with
+"but"/"also", answers the agent and the conversation goes on."""
+
+
 def _closing_thanks(text: str, match: re.Match[str]) -> bool:
-    return "?" not in text and len(text.split()) <= CLOSING_WORDS
+    return (
+        "?" not in text
+        and len(text.split()) <= CLOSING_WORDS
+        and not REQUEST.search(text)
+        and not _ANSWERS_TOO.search(text)
+    )
 
 
 class WantsToEnd:

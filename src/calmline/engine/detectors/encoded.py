@@ -34,8 +34,13 @@ PRACTICE = {
     "sarcasm": "P02",
     "impolite": "P01",
     "company_fault": "P14",
+    "upset": "P02",
 }
 AGENT_HEADS = frozenset({"impolite"})
+UPSET_HEAD = "negative"
+"""``upset`` is the encoder's negative head under its own name: it reads a flight cancelled before surgery as
+upsetting where the word-level emotion models (whose ``negative`` drives mood) see calm words. It feeds
+the acknowledgement card only, so the mood keeps the scale its forecasts were set on."""
 DEFAULT_SIGNALS = (*ALERT_HEADS, "churn_threat", "sarcasm")
 """What the default playbook reads from this detector; emotion, offensive and impolite are read by the
 hashed models' detectors unless a playbook names them here."""
@@ -60,6 +65,16 @@ def clauses(text: str) -> tuple[tuple[int, int], ...]:
     return tuple(spans)
 
 
+_POLITE_NO = re.compile(
+    r"(?:(?:oh|ah|well|ok|okay),? )*(?:no|nope|sorry|so sorry|i'?m (?:so )?sorry|my apologies|apologies|"
+    r"i don'?t (?:really )?(?:care|mind)(?: (?:about|which|what|where|when) (?:\w+ ?){1,4})?|not really|"
+    r"that'?s a (?:shame|pity|bummer)|bummer)[\s,.!]*",
+    re.IGNORECASE,
+)
+"""A turn whose negative reading rests on a bare "no", an apology or "I don't mind" is a choice being made,
+not a feeling to acknowledge (the negative head learnt disapproval and remorse as negative)."""
+
+
 class EncodedSignals:
     """The encoder's heads as signals on customer turns (and ``impolite`` on agent turns)."""
 
@@ -72,7 +87,7 @@ class EncodedSignals:
         encoder: Encoder,
         corroborate: Mapping[str, float] | None = None,
     ) -> None:
-        unknown = sorted(set(signals) - set(ENCODER_HEADS))
+        unknown = sorted(set(signals) - set(ENCODER_HEADS) - {"upset"})
         if unknown:
             raise ValueError(f"no encoder head for {', '.join(unknown)}; heads: {', '.join(ENCODER_HEADS)}")
         self.encoder = encoder
@@ -82,29 +97,42 @@ class EncodedSignals:
             ([Role.customer] if self.customer else []) + ([Role.agent] if self.agent else [])
         )
         self.thresholds = {h: float(thresholds.get(h, encoder.thresholds[h])) for h in ENCODER_HEADS}
+        self.upset: float | None = (
+            float(thresholds.get("upset", encoder.thresholds[UPSET_HEAD])) if "upset" in signals else None
+        )
         self.corroborate = (
             dict(corroborate) if corroborate is not None else {h: encoder.floors[h] for h in ALERT_HEADS}
         )
 
     def prepare(self, turn: Turn) -> None:
         """Read the turn now (in the caller's thread); the call that analyses it finds the reading cached."""
-        if self._heads(turn):
+        if self._reads(turn):
             self.encoder.read(turn.text)
 
     def prime(self, turns: Sequence[Turn]) -> None:
         """Read many turns now, batched by length; analysing them later finds each reading waiting."""
-        self.encoder.prime([turn.text for turn in turns if self._heads(turn)])
+        self.encoder.prime([turn.text for turn in turns if self._reads(turn)])
 
     def _heads(self, turn: Turn) -> list[str]:
         heads = self.customer if turn.role is Role.customer else self.agent
         return heads if turn.text.strip() else []
 
+    def _reads(self, turn: Turn) -> bool:
+        return bool(self._heads(turn)) or (
+            self.upset is not None and turn.role is Role.customer and bool(turn.text.strip())
+        )
+
     def __call__(self, turn: Turn, context: Context) -> list[Signal]:
-        heads = self._heads(turn)
-        if not heads:
+        if not self._reads(turn):
             return []
+        heads = self._heads(turn)
         reading = self.encoder.read(turn.text)
-        return [self._signal(head, reading, turn, context) for head in heads if self._fires(head, reading)]
+        fired = [self._signal(head, head, reading, turn, context) for head in heads if self._fires(head, reading)]
+        if self.upset is not None and turn.role is Role.customer and reading.probabilities[UPSET_HEAD] >= self.upset:
+            upset = self._signal("upset", UPSET_HEAD, reading, turn, context)
+            if not all(_POLITE_NO.fullmatch(e.quote.strip()) for e in upset.evidence):
+                fired.append(upset)
+        return fired
 
     def review(self, turn: Turn, signals: list[Signal]) -> list[Signal]:
         """The turn's signals without those of other detectors that the encoder does not back: a cue
@@ -124,8 +152,8 @@ class EncodedSignals:
     def _fires(self, head: str, reading: Reading) -> bool:
         return reading.probabilities[head] >= self.thresholds[head]
 
-    def _signal(self, head: str, reading: Reading, turn: Turn, context: Context) -> Signal:
-        probability, cut = reading.probabilities[head], self.thresholds[head]
+    def _signal(self, kind: str, head: str, reading: Reading, turn: Turn, context: Context) -> Signal:
+        probability, cut = reading.probabilities[head], self.upset if kind == "upset" else self.thresholds[head]
         data: dict[str, object] = {
             "model": f"encoder v{self.encoder.version}",
             "probability": probability,
@@ -134,10 +162,10 @@ class EncodedSignals:
         if head == "emergency":
             data["kind"] = reading.kind()
         return Signal(
-            kind=head,
-            score=strength(probability, cut),
+            kind=kind,
+            score=strength(probability, cut or 0.0),
             evidence=self._evidence(head, reading, turn, context),
-            practice=PRACTICE[head],
+            practice=PRACTICE[kind],
             detector=self.name,
             data=data,
         )
@@ -154,7 +182,7 @@ class EncodedSignals:
         return [evidence(context.index, turn.text, *spans[best])]
 
 
-@register("calmline.encoder.v1", assigns=ENCODER_HEADS)
+@register("calmline.encoder.v1", assigns=[*ENCODER_HEADS, "upset"])
 def make_encoded_signals(
     signals: list[str] | None = None,
     thresholds: dict[str, float] | None = None,
