@@ -14,7 +14,7 @@ import numpy as np
 
 from calmline.engine.models.encoder import Encoder
 from calmline.engine.pipeline import Engine
-from calmline.model import Role, Turn
+from calmline.model import Conversation, Role, Turn
 from calmline.playbook import load_default
 from calmline.signals import ALERT_HEADS
 from calmline.training import heldout
@@ -68,7 +68,9 @@ def _engine_without_encoder() -> Engine:
 
 def playbook_thresholds(encoder: Encoder) -> dict[str, float]:
     """Each head's threshold as the default playbook sets it (else the one chosen when trained)."""
-    config = next((spec.config for spec in load_default().detectors if spec.name == "calmline.encoder.v1"), {})
+    config = next(
+        (spec.config for spec in load_default().detectors if spec.name == "calmline.encoder.v1"), {}
+    )
     return {**encoder.thresholds, **config.get("thresholds", {})}
 
 
@@ -81,7 +83,13 @@ def _profanity(texts: list[str]) -> np.ndarray | None:
 
 
 def _binary(
-    encoder: Encoder, head: str, data: str, texts: list[str], labels: np.ndarray, measure: str, target: str = ""
+    encoder: Encoder,
+    head: str,
+    data: str,
+    texts: list[str],
+    labels: np.ndarray,
+    measure: str,
+    target: str = "",
 ) -> Figure:
     ours = binary_metrics(labels, _probabilities(encoder, texts, head), playbook_thresholds(encoder)[head])
     figure = Figure(head, data, measure, float(ours[measure] or 0.0), target)
@@ -98,14 +106,20 @@ def public_figures(encoder: Encoder, folder: Path, log: Log = print) -> list[Fig
     texts, labels = [r["text"] for r in abuse], np.array([int(r["label"] == "abusive") for r in abuse])
     figure = _binary(encoder, "abuse_at_agent", "convabuse dev", texts, labels, "f1", "F1 ≥ 0.82, AUC ≥ 0.95")
     if (profanity := _profanity(texts)) is not None:
-        figure.baseline["alt-profanity-check AUC"] = float(binary_metrics(labels, profanity, 0.5)["auc"] or 0.0)
+        figure.baseline["alt-profanity-check AUC"] = float(
+            binary_metrics(labels, profanity, 0.5)["auc"] or 0.0
+        )
     figures.append(figure)
     log("convabuse done")
 
     bitext = [r for r in _read(folder, "bitext_customer_support")]
     texts = [r["text"] for r in bitext]
     labels = np.array([int(r["label"] == "contact_human_agent") for r in bitext])
-    figures.append(_binary(encoder, "manager_request", "bitext dev (contact_human_agent)", texts, labels, "f1", "F1 ≥ 0.90"))
+    figures.append(
+        _binary(
+            encoder, "manager_request", "bitext dev (contact_human_agent)", texts, labels, "f1", "F1 ≥ 0.90"
+        )
+    )
     strict = [i for i, r in enumerate(bitext) if r["label"] != "contact_customer_service"]
     figures.append(
         _binary(
@@ -127,9 +141,17 @@ def public_figures(encoder: Encoder, folder: Path, log: Log = print) -> list[Fig
 
     emotions = _read(folder, "goemotions")
     texts = [r["text"] for r in emotions]
-    for head, groups in (("anger", {"anger"}), ("distress", {"distress"}), ("negative", {"anger", "distress"})):
+    for head, groups in (
+        ("anger", {"anger"}),
+        ("distress", {"distress"}),
+        ("negative", {"anger", "distress"}),
+    ):
         labels = np.array([int(bool(groups & set(r["groups"]))) for r in emotions])
-        figures.append(_binary(encoder, head, "goemotions dev", texts, labels, "f1", "F1 ≥ 0.58" if head == "anger" else ""))
+        figures.append(
+            _binary(
+                encoder, head, "goemotions dev", texts, labels, "f1", "F1 ≥ 0.58" if head == "anger" else ""
+            )
+        )
     log("goemotions done")
 
     davidson = _read(folder, "davidson_hate_offensive")
@@ -138,7 +160,9 @@ def public_figures(encoder: Encoder, folder: Path, log: Log = print) -> list[Fig
 
     polite = [r for r in _read(folder, "stanford_politeness") if r["label"] != "neutral"]
     texts, labels = [r["text"] for r in polite], np.array([int(r["label"] == "impolite") for r in polite])
-    figures.append(_binary(encoder, "impolite", "stanford_politeness dev", texts, labels, "accuracy", "accuracy ≥ 0.83"))
+    figures.append(
+        _binary(encoder, "impolite", "stanford_politeness dev", texts, labels, "accuracy", "accuracy ≥ 0.83")
+    )
     log("politeness done")
     figures += false_alarm_figures(encoder, folder)
     return figures
@@ -162,13 +186,53 @@ def false_alarm_figures(encoder: Encoder, folder: Path) -> list[Figure]:
     return figures
 
 
+CHAT_SETS = ("cucom_ecommerce", "user_satisfaction_sim")
+"""Whole conversations nobody here wrote, none of them a crisis, an emergency or abuse of the agent: an
+alert of those kinds in one of them is a false alarm a supervisor would have to dismiss."""
+QUIET_KINDS = ("crisis", "emergency", "abuse")
+
+
+def _chats(folder: Path, name: str) -> list[Conversation]:
+    return [
+        Conversation(
+            id=record["id"],
+            turns=[
+                Turn(
+                    speaker=t["speaker"],
+                    role=Role.agent if t["speaker"] in ("agent", "system") else Role.customer,
+                    text=t["text"],
+                )
+                for t in record["turns"]
+            ],
+        )
+        for record in _read(folder, name)
+    ]
+
+
+def chat_alarm_figures(engine: Engine, folder: Path, log: Log = print) -> list[Figure]:
+    """Per alert kind, the share of the dev conversations of each chat set in which the engine raises it."""
+    figures = []
+    for name in CHAT_SETS:
+        chats = _chats(folder, name)
+        raised = [{a.kind.value for t in engine.analyze(c).turns for a in t.alerts} for c in chats]
+        for kind in QUIET_KINDS:
+            share = float(np.mean([kind in kinds for kinds in raised]) * 100)
+            figures.append(
+                Figure(kind, f"{name} dev ({len(chats)} conversations)", "conversations alarmed %", share)
+            )
+        log(f"{name}: alerts counted")
+    return figures
+
+
 def heldout_figures(engine: Engine, log: Log = print) -> dict[str, heldout.Result]:
     """The held-out conversations through the whole engine: with every cue list, without them, and the
     previous engine (no encoder)."""
     records = heldout.load()
     results = {
         "engine": heldout.evaluate(engine, records),
-        "encoder alone (cue lists off)": heldout.evaluate(Engine(heldout.without_cues(engine.playbook)), records),
+        "encoder alone (cue lists off)": heldout.evaluate(
+            Engine(heldout.without_cues(engine.playbook)), records
+        ),
         "previous engine": heldout.evaluate(_engine_without_encoder(), records),
     }
     log("held-out conversations done")
@@ -199,8 +263,12 @@ def markdown(figures: list[Figure], held: dict[str, heldout.Result]) -> str:
             f"| {f.head} | {f.data} | {f.measure} | {f.value:.3f} | {f.target} | "
             f"{'' if previous is None else f'{previous:.3f}'} | {other} |"
         )
-    lines += ["", "Held-out conversations (data/written/heldout, written apart from the training examples): the right "
-              "alert on the very turn, and hard negatives that raise any alert.", ""]
+    lines += [
+        "",
+        "Held-out conversations (data/written/heldout, written apart from the training examples): the right "
+        "alert on the very turn, and hard negatives that raise any alert.",
+        "",
+    ]
     labels = [*heldout.ALERT_OF, *heldout.SIGNAL_ONLY]
     lines.append("| run | " + " | ".join(labels) + " | hard negatives alarmed | emergency kind right |")
     lines.append("|---|" + "---|" * (len(labels) + 2))
@@ -208,7 +276,9 @@ def markdown(figures: list[Figure], held: dict[str, heldout.Result]) -> str:
         cells = [f"{result.found[label][0]}/{result.found[label][1]}" for label in labels]
         right, of = result.kinds_right
         lines.append(
-            f"| {name} | " + " | ".join(cells) + f" | {result.false_alarms}/{result.negatives} | {right}/{of} |"
+            f"| {name} | "
+            + " | ".join(cells)
+            + f" | {result.false_alarms}/{result.negatives} | {right}/{of} |"
         )
     return "\n".join(lines) + "\n"
 
@@ -218,7 +288,7 @@ def section(folder: Path, log: Log = print) -> str:
     from calmline.engine.models.encoder import load_encoder
 
     encoder = load_encoder()
-    figures = public_figures(encoder, folder, log)
+    figures = public_figures(encoder, folder, log) + chat_alarm_figures(Engine.default(), folder, log)
     held = heldout_figures(Engine.default(), log)
     return (
         f"## The encoder (v{encoder.version}): every head on data nobody here wrote\n\n"

@@ -322,6 +322,7 @@ def write_card(folder: Path, data: Path, log: Log = print) -> str:
     encoder = load_encoder_from(folder)
     heads = encoder.heads
     figures = encoder_eval.public_figures(encoder, data, log)
+    figures += encoder_eval.chat_alarm_figures(Engine.default(), data, log)
     held = encoder_eval.heldout_figures(Engine.default(), log)
     sources = "\n".join(f"- `{s.name}` ({s.licence}): up to {s.limit:,} train rows" for s in SOURCES)
     thresholds = ", ".join(f"{h} {t}" for h, t in heads["thresholds"].items())
