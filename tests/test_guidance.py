@@ -81,6 +81,9 @@ def test_ask_a_question_when_an_unhappy_customer_has_not_said_what_is_wrong(engi
         "My broadband has been down since Sunday.",
         "The refund you confirmed last week still hasn't reached my account.",
         "It says delivered but it was never delivered to my door.",
+        "They've debited my account twice for the same order.",
+        "I never signed up for this insurance add-on and it's on my bill.",
+        "My train was cancelled without any warning and now I'm stuck.",
     ],
 )
 def test_company_failure_is_recognised_in_what_customers_actually_say(engine: Engine, failure: str) -> None:

@@ -193,6 +193,13 @@ COMPANY_FAULT = phrases(
         r"without (?:my )?(?:permission|consent|warning|notice)",
         r"(?:late|delayed) (?:again|delivery|by)",
         r"refund (?:never|still|hasn'?t|has not|didn'?t)",
+        # The second charge told as what was taken ("you've taken my rent money twice").
+        r"(?:taken|took|debited|charged|billed|deducted)\b[^.!?]{0,30}\b(?:twice|two times|double)",
+        # A charge nobody agreed to.
+        r"i (?:never|didn'?t|did not|never ever) (?:signed? up|subscribed?|authori[sz]ed?|agreed? to|ordered) "
+        r"(?:for|to)?\s?(?:that|this|it|any|a|an|the)\b",
+        r"(?:flight|train|appointment|booking|reservation|order|delivery|surgery|operation) (?:was |has been |got |"
+        r"just been )(?:cancell?ed|moved|rescheduled) (?:at|without|with no|and no|last|by)",
     ]
 )
 CUSTOMER_ERROR = phrases(
