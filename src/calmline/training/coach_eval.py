@@ -18,6 +18,7 @@ from typing import Any
 from calmline.coach import coach_draft
 from calmline.engine.pipeline import Engine
 from calmline.model import Channel, CoachReport, Conversation, Role, Turn
+from calmline.training.metrics import read_while_tuning
 
 Log = Callable[[str], None]
 
@@ -134,15 +135,9 @@ def figures(gold: Path, engine: Engine | None = None, log: Log = print) -> Coach
     return out
 
 
-def _read_while_tuning(record_id: str) -> bool:
-    """The odd ids: the half whose misses were read while the checks were changed (the even half never was)."""
-    digits = "".join(c for c in record_id if c.isdigit())
-    return bool(digits) and int(digits) % 2 == 1
-
-
 def _score_findings(out: CoachFigures, record: GoldDraft, report: CoachReport) -> None:
     raised = {finding.practice for finding in report.findings}
-    half = out.halves[_read_while_tuning(record.id)]
+    half = out.halves[read_while_tuning(record.id)]
     for finding in report.findings:
         right = finding.practice in record.expected
         for tally in (out.tally(finding.practice), out.overall, half):

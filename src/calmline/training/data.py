@@ -240,12 +240,16 @@ def load_graded(signal: str, split: str, folder: Path) -> tuple[list[str], list[
     )
 
 
+AGENT_SPEAKERS = frozenset({"agent", "system"})
+"""The speaker names of the answering side in the shared chat sets (user-satisfaction calls it "system")."""
+
+
 def chat_turns(record: dict[str, Any]) -> list[Turn]:
     """The turns of a two-party chat record (``{"turns": [{"speaker": "agent"|…, "text"}]}``), as Turns."""
     return [
         Turn(
             speaker=t["speaker"],
-            role=Role.agent if t["speaker"] == "agent" else Role.customer,
+            role=Role.agent if t["speaker"] in AGENT_SPEAKERS else Role.customer,
             text=t["text"],
         )
         for t in record["turns"]

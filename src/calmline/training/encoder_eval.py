@@ -18,6 +18,7 @@ from calmline.model import Conversation, Role, Turn
 from calmline.playbook import load_default
 from calmline.signals import ALERT_HEADS
 from calmline.training import heldout
+from calmline.training.data import chat_turns
 from calmline.training.metrics import binary_metrics
 
 Log = Callable[[str], None]
@@ -192,28 +193,11 @@ alert of those kinds in one of them is a false alarm a supervisor would have to 
 QUIET_KINDS = ("crisis", "emergency", "abuse")
 
 
-def _chats(folder: Path, name: str) -> list[Conversation]:
-    return [
-        Conversation(
-            id=record["id"],
-            turns=[
-                Turn(
-                    speaker=t["speaker"],
-                    role=Role.agent if t["speaker"] in ("agent", "system") else Role.customer,
-                    text=t["text"],
-                )
-                for t in record["turns"]
-            ],
-        )
-        for record in _read(folder, name)
-    ]
-
-
 def chat_alarm_figures(engine: Engine, folder: Path, log: Log = print) -> list[Figure]:
     """Per alert kind, the share of the dev conversations of each chat set in which the engine raises it."""
     figures = []
     for name in CHAT_SETS:
-        chats = _chats(folder, name)
+        chats = [Conversation(id=r["id"], turns=chat_turns(r)) for r in _read(folder, name)]
         raised = [{a.kind.value for t in engine.analyze(c).turns for a in t.alerts} for c in chats]
         for kind in QUIET_KINDS:
             share = float(np.mean([kind in kinds for kinds in raised]) * 100)

@@ -13,6 +13,7 @@ from typing import Any
 from calmline.engine.pipeline import Engine
 from calmline.errors import InputError
 from calmline.model import Conversation, Role, Turn
+from calmline.training.metrics import read_while_tuning
 
 GOLD = Path(__file__).resolve().parents[3] / "data" / "written" / "gold" / "guidance.jsonl"
 PRECISION_TARGET = 0.80
@@ -50,11 +51,6 @@ class GuidanceScore:
 
     def practices(self) -> list[str]:
         return sorted(set(self.shown) | set(self.expected))
-
-
-def _looked_at(record: dict[str, Any]) -> bool:
-    """The half of the set used as a development set (odd ids); the even half stays a test."""
-    return int(record["id"].lstrip("g")) % 2 == 1
 
 
 def _ratio(part: int, whole: int) -> float:
@@ -103,8 +99,8 @@ def section(gold: Path = GOLD, log: Callable[[str], None] = print) -> str:
     records = load_gold(gold)
     log(f"guidance gold set: {len(records)} conversations")
     result = score(records)
-    looked = score([r for r in records if _looked_at(r)])
-    unseen = score([r for r in records if not _looked_at(r)])
+    looked = score([r for r in records if read_while_tuning(r["id"])])
+    unseen = score([r for r in records if not read_while_tuning(r["id"])])
     lines = [
         "## Guidance against the gold set",
         "",

@@ -65,3 +65,10 @@ def binary_metrics(labels: np.ndarray, scores: np.ndarray, threshold: float) -> 
         "accuracy": (tp + tn) / len(labels) if len(labels) else 0.0,
         "auc": float(roc_auc_score(labels, scores)) if both_classes else None,
     }
+
+
+def read_while_tuning(record_id: str) -> bool:
+    """Whether a gold record is in the half whose misses were read while rules were changed (odd ids:
+    "g017", "c043"); the even half never was, so its figures are the honest ones."""
+    digits = "".join(c for c in record_id if c.isdigit())
+    return bool(digits) and int(digits) % 2 == 1

@@ -37,10 +37,12 @@ PRACTICE = {
     "upset": "P02",
 }
 AGENT_HEADS = frozenset({"impolite"})
-UPSET_HEAD = "negative"
-"""``upset`` is the encoder's negative head under its own name: it reads a flight cancelled before surgery as
-upsetting where the word-level emotion models (whose ``negative`` drives mood) see calm words. It feeds
-the acknowledgement card only, so the mood keeps the scale its forecasts were set on."""
+ALIASES = {"upset": "negative"}
+"""Signals read from another head under their own name and threshold. ``upset`` is the negative head: it reads
+a flight cancelled before surgery as upsetting where the word-level emotion models (whose ``negative`` drives
+mood) see calm words. It feeds the acknowledgement card only, so the mood keeps the scale its forecasts were
+set on."""
+SIGNALS = (*ENCODER_HEADS, *ALIASES)
 DEFAULT_SIGNALS = (*ALERT_HEADS, "churn_threat", "sarcasm")
 """What the default playbook reads from this detector; emotion, offensive and impolite are read by the
 hashed models' detectors unless a playbook names them here."""
@@ -75,6 +77,14 @@ _POLITE_NO = re.compile(
 not a feeling to acknowledge (the negative head learnt disapproval and remorse as negative)."""
 
 
+def _a_polite_no(signal: Signal) -> bool:
+    return all(_POLITE_NO.fullmatch(e.quote.strip()) for e in signal.evidence)
+
+
+def _head(signal: str) -> str:
+    return ALIASES.get(signal, signal)
+
+
 class EncodedSignals:
     """The encoder's heads as signals on customer turns (and ``impolite`` on agent turns)."""
 
@@ -87,52 +97,40 @@ class EncodedSignals:
         encoder: Encoder,
         corroborate: Mapping[str, float] | None = None,
     ) -> None:
-        unknown = sorted(set(signals) - set(ENCODER_HEADS) - {"upset"})
+        unknown = sorted(set(signals) - set(SIGNALS))
         if unknown:
             raise ValueError(f"no encoder head for {', '.join(unknown)}; heads: {', '.join(ENCODER_HEADS)}")
         self.encoder = encoder
-        self.customer = [s for s in ENCODER_HEADS if s in signals and s not in AGENT_HEADS]
-        self.agent = [s for s in ENCODER_HEADS if s in signals and s in AGENT_HEADS]
+        self.customer = [s for s in SIGNALS if s in signals and s not in AGENT_HEADS]
+        self.agent = [s for s in SIGNALS if s in signals and s in AGENT_HEADS]
         self.roles = frozenset(
             ([Role.customer] if self.customer else []) + ([Role.agent] if self.agent else [])
         )
-        self.thresholds = {h: float(thresholds.get(h, encoder.thresholds[h])) for h in ENCODER_HEADS}
-        self.upset: float | None = (
-            float(thresholds.get("upset", encoder.thresholds[UPSET_HEAD])) if "upset" in signals else None
-        )
+        self.thresholds = {s: float(thresholds.get(s, encoder.thresholds[_head(s)])) for s in SIGNALS}
         self.corroborate = (
             dict(corroborate) if corroborate is not None else {h: encoder.floors[h] for h in ALERT_HEADS}
         )
 
     def prepare(self, turn: Turn) -> None:
         """Read the turn now (in the caller's thread); the call that analyses it finds the reading cached."""
-        if self._reads(turn):
+        if self._heads(turn):
             self.encoder.read(turn.text)
 
     def prime(self, turns: Sequence[Turn]) -> None:
         """Read many turns now, batched by length; analysing them later finds each reading waiting."""
-        self.encoder.prime([turn.text for turn in turns if self._reads(turn)])
+        self.encoder.prime([turn.text for turn in turns if self._heads(turn)])
 
     def _heads(self, turn: Turn) -> list[str]:
         heads = self.customer if turn.role is Role.customer else self.agent
         return heads if turn.text.strip() else []
 
-    def _reads(self, turn: Turn) -> bool:
-        return bool(self._heads(turn)) or (
-            self.upset is not None and turn.role is Role.customer and bool(turn.text.strip())
-        )
-
     def __call__(self, turn: Turn, context: Context) -> list[Signal]:
-        if not self._reads(turn):
-            return []
         heads = self._heads(turn)
+        if not heads:
+            return []
         reading = self.encoder.read(turn.text)
-        fired = [self._signal(head, head, reading, turn, context) for head in heads if self._fires(head, reading)]
-        if self.upset is not None and turn.role is Role.customer and reading.probabilities[UPSET_HEAD] >= self.upset:
-            upset = self._signal("upset", UPSET_HEAD, reading, turn, context)
-            if not all(_POLITE_NO.fullmatch(e.quote.strip()) for e in upset.evidence):
-                fired.append(upset)
-        return fired
+        fired = [self._signal(kind, reading, turn, context) for kind in heads if self._fires(kind, reading)]
+        return [s for s in fired if not (s.kind == "upset" and _a_polite_no(s))]
 
     def review(self, turn: Turn, signals: list[Signal]) -> list[Signal]:
         """The turn's signals without those of other detectors that the encoder does not back: a cue
@@ -149,11 +147,12 @@ class EncodedSignals:
             or reading.probabilities[s.kind] >= self.corroborate[s.kind]
         ]
 
-    def _fires(self, head: str, reading: Reading) -> bool:
-        return reading.probabilities[head] >= self.thresholds[head]
+    def _fires(self, kind: str, reading: Reading) -> bool:
+        return reading.probabilities[_head(kind)] >= self.thresholds[kind]
 
-    def _signal(self, kind: str, head: str, reading: Reading, turn: Turn, context: Context) -> Signal:
-        probability, cut = reading.probabilities[head], self.upset if kind == "upset" else self.thresholds[head]
+    def _signal(self, kind: str, reading: Reading, turn: Turn, context: Context) -> Signal:
+        head = _head(kind)
+        probability, cut = reading.probabilities[head], self.thresholds[kind]
         data: dict[str, object] = {
             "model": f"encoder v{self.encoder.version}",
             "probability": probability,
@@ -163,7 +162,7 @@ class EncodedSignals:
             data["kind"] = reading.kind()
         return Signal(
             kind=kind,
-            score=strength(probability, cut or 0.0),
+            score=strength(probability, cut),
             evidence=self._evidence(head, reading, turn, context),
             practice=PRACTICE[kind],
             detector=self.name,
@@ -182,7 +181,7 @@ class EncodedSignals:
         return [evidence(context.index, turn.text, *spans[best])]
 
 
-@register("calmline.encoder.v1", assigns=[*ENCODER_HEADS, "upset"])
+@register("calmline.encoder.v1", assigns=SIGNALS)
 def make_encoded_signals(
     signals: list[str] | None = None,
     thresholds: dict[str, float] | None = None,
