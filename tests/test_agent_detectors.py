@@ -131,6 +131,12 @@ def test_acknowledgements_of_the_feeling_are_found(text: str) -> None:
         "Of course you're cross, anyone would be.",
         "I'm sorry you were kept in the dark about the strike.",
         "Being passed from pillar to post is the last thing you need.",
+        # The team's voice and the formal register of written support, which hid the feeling before.
+        "We understand your frustration, and we will look into the delivery today.",
+        "I understand your dissatisfaction with receiving the wrong colour.",
+        "We completely understand how urgent this is for you.",
+        "We can see why you're unhappy with the second charge.",
+        "Please accept our deepest apologies for the inconvenience caused.",
     ],
 )
 def test_a_feeling_named_in_any_words_is_an_acknowledgement(text: str) -> None:
@@ -148,6 +154,8 @@ def test_a_feeling_named_in_any_words_is_an_acknowledgement(text: str) -> None:
         "I can see the delay on the tracking page.",
         "I understand the wait time is two weeks.",
         "Sorry, could you spell the street name?",
+        "We understand that you want a refund. Please send the item back first.",
+        "We can see the order left the warehouse on Monday.",
     ],
 )
 def test_understanding_a_fact_is_not_acknowledging_a_feeling(text: str) -> None:
@@ -231,7 +239,9 @@ def test_a_multi_part_answer_is_not_an_interruption_unless_the_playbook_counts_r
     ]
     # The customer is waiting, not talking: nobody is being talked over.
     assert run(INTERRUPT, "Found it.", context(index=3, history=history)) == []
-    [signal] = run(listening.make_interruption(max_in_a_row=3), "Found it.", context(index=3, history=history))
+    [signal] = run(
+        listening.make_interruption(max_in_a_row=3), "Found it.", context(index=3, history=history)
+    )
     assert signal.data == {"reason": "rapid_fire", "consecutive": 3}
 
 
@@ -820,7 +830,13 @@ def test_refund_limit_is_configurable() -> None:
 
 @pytest.mark.parametrize(
     "text",
-    ["I'm so sorry about the mix-up.", "I apologise for the delay.", "My apologies, that was our error."],
+    [
+        "I'm so sorry about the mix-up.",
+        "I apologise for the delay.",
+        "My apologies, that was our error.",
+        "Please accept my sincerest apologies if my last message was unclear.",
+        "Our heartfelt apologies, the parcel should have arrived on Friday.",
+    ],
 )
 def test_apologies_are_found(text: str) -> None:
     assert [s.kind for s in run(APOLOGY, text)] == ["apology"]

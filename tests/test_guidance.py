@@ -230,3 +230,32 @@ def test_an_answer_sent_in_several_messages_is_not_talking_over_the_customer(eng
 def test_a_choice_or_an_apology_is_not_upset(engine: Engine, turn: str) -> None:
     turns = play(engine, ("c", "I'd like to book a room."), ("a", "Of course. Which night?"), ("c", turn))
     assert not any(s.kind == "upset" for s in turns[-1].signals)
+
+
+def test_a_reply_that_skips_the_upset_gets_the_missed_acknowledgement_card(engine) -> None:
+    # The card reads the same upset as the acknowledgement card and the coach: an upset customer with a
+    # problem, and a reply that goes straight to the process.
+    upset = "I waited in all day for the fridge and nobody came! This is ridiculous, I took a day off work for this."
+    for reply, expected in [
+        ("Thank you for the information. Please confirm the order number.", True),
+        ("We understand your frustration after a wasted day. Please confirm the order number.", False),
+        (
+            "Please accept our sincerest apologies for the missed slot. Could you confirm the order number?",
+            False,
+        ),
+    ]:
+        session = engine.session()
+        session.add(Turn(speaker="customer", role=Role.customer, text=upset))
+        cards = session.add(Turn(speaker="agent", role=Role.agent, text=reply)).guidance
+        assert ("missed-acknowledgement" in {c.rule for c in cards}) is expected, reply
+
+
+def test_no_missed_acknowledgement_after_a_calm_question(engine) -> None:
+    session = engine.session()
+    session.add(
+        Turn(speaker="customer", role=Role.customer, text="Hi, could you tell me when the fridge will come?")
+    )
+    cards = session.add(
+        Turn(speaker="agent", role=Role.agent, text="It is booked for Tuesday between 8 and 12.")
+    ).guidance
+    assert "missed-acknowledgement" not in {c.rule for c in cards}

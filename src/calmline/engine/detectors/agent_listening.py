@@ -19,7 +19,7 @@ from calmline.model import Role, Signal, Turn
 # that apologise ("sorry", "I apologise") also take the customer's experience ("sorry for the wait",
 # "sorry you had to chase us") — an apology for what they went through recognises it.
 PERCEIVING_OPENER = re.compile(
-    r"\b(?:I (?:completely |totally |really |fully |absolutely |truly )?(?:can )?(?:only )?"
+    r"\b(?:(?:I|we) (?:completely |totally |really |fully |absolutely |truly )?(?:can )?(?:only )?"
     r"(?:understand|see|hear|imagine|appreciate|get|know|tell)"
     r"|(?:that|this|it) (?:sounds|must (?:be|have been|feel)|seems|would be)"
     r"|no wonder|of course|I'?d (?:be|feel)|I would (?:be|feel)|anyone would (?:be|feel)|who wouldn'?t be"
@@ -29,7 +29,7 @@ PERCEIVING_OPENER = re.compile(
 APOLOGISING_OPENER = re.compile(
     r"\b(?:(?:I'?m|I am|we'?re|we are) (?:so |really |very |truly |terribly |deeply )?sorry"
     r"|(?:so |really |very |truly )?sorry|(?:I|we) (?:do |sincerely |truly )?apologi[sz]e"
-    r"|(?:my|our) (?:sincere |deepest )?apologies)\b",
+    r"|(?:my|our) (?:sincere(?:st)? |deepest |heartfelt |humble(?:st)? )?apologies)\b",
     re.IGNORECASE,
 )
 ACK_FEELING = re.compile(
@@ -41,7 +41,8 @@ ACK_FEELING = re.compile(
     r"overwhelm\w*|anxious|anxiety|panic\w*|irritat\w*|aggravat\w*|rough|tough|mess|"
     r"livid|furious|fuming|cross|gutted|sick of|tired of|(?:the )?end of (?:your|their) tether|wits'? end|"
     r"dishearten\w*|nerve-?wracking|galling|let (?:you )?down|unnerving|alarming|embarrass\w*|"
-    r"the last thing you need(?:ed)?|no fun|a shock|shock\w*|"
+    r"the last thing you need(?:ed)?|no fun|a shock|shock\w*|dissatisf\w*|displeas\w*|unhapp\w*|impatien\w*|"
+    r"urgen(?:t|cy)|"
     # The ordeal itself, in the customer's words more than ours.
     r"(?:going |gone )?(?:round|around) in circles|back and forth|pillar to post|run-?around|"
     r"messed (?:you )?around|passed (?:around|along|between|from one)|kept (?:waiting|in the dark)|"
@@ -65,7 +66,7 @@ YOUR_FEELING = re.compile(
     r"(?: (?:understandably|rightly|really|so|clearly|obviously|completely|totally|quite|very|absolutely|"
     r"naturally))* (?:frustrated|upset|annoyed|angry|worried|anxious|stressed|disappointed|fed up|furious|"
     r"livid|fuming|cross|confused|concerned|scared|frightened|exhausted|let down|irritated|exasperated|"
-    r"gutted|unhappy|distressed|overwhelmed|at (?:the end of your tether|your wits'? end)|out of pocket)\b",
+    r"gutted|unhappy|dissatisfied|impatient|distressed|overwhelmed|at (?:the end of your tether|your wits'? end)|out of pocket)\b",
     re.IGNORECASE,
 )
 ACK_STANDALONE = phrases(

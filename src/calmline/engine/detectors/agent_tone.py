@@ -806,7 +806,7 @@ APOLOGY = phrases(
         r"sorry",
         r"I (?:do |sincerely |truly )?apologi[sz]e",
         r"we (?:do |sincerely )?apologi[sz]e",
-        r"(?:my|our) (?:sincere |deepest )?apologies",
+        r"(?:my|our) (?:sincere(?:st)? |deepest |heartfelt |humble(?:st)? )?apolog(?:y|ies)",
         r"sorry (?:about|for)",
         r"please accept (?:my|our) apolog(?:y|ies)",
     ]
