@@ -151,6 +151,9 @@ SHAPES = {
     "capitals and ?!": ("coached draft", _fill("ANGRY ?! ", 30_000)),
     # coach: each finding split the draft into sentences again.
     "100%": ("coached draft", _fill("100% ", 60_000)),
+    # coach: every problem's rewrite was applied to the whole draft to see whether "100%" survived (found by
+    # the Hypothesis test above; a draft this short is still rewritten, a longer one is not).
+    "100% !": ("coached draft", _fill("100% !", 5_000)),
     # agent_commitments.AMOUNT: a run of "1,2,3" read from each digit looking for the unit.
     "refund and number list": ("agent turn", "I will refund you " + _numbers(",", 3, "", 20_000)),
     # records: every promise split the turn into sentences and read its clause to the end of it.
