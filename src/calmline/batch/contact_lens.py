@@ -5,15 +5,13 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-__all__ = ["ContactLensError", "is_contact_lens", "to_conversation_document"]
+from calmline.errors import ContactLensError
+
+__all__ = ["is_contact_lens", "to_conversation_document"]
 
 # Contact Lens names its parties by role; calmline's roles carry the same meaning.
 _ROLES = {"AGENT": "agent", "CUSTOMER": "customer", "SYSTEM": "system", "SUPERVISOR": "supervisor"}
 _CHANNELS = {"VOICE": "voice", "CHAT": "chat", "EMAIL": "email"}
-
-
-class ContactLensError(ValueError):
-    """A Contact Lens file calmline cannot turn into a conversation; the message says why."""
 
 
 def is_contact_lens(document: Any) -> bool:

@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import IO, TYPE_CHECKING, Any, NamedTuple
 
 from calmline.engine.redact import redact
-from calmline.errors import InputError
+from calmline.errors import InputError, RecordError, RecordScoringError, StrictModeError
 from calmline.model import Role, Signal, Turn
 from calmline.transcripts import guess_role, json_type
 
@@ -50,27 +50,6 @@ STDIO = "-"
 RECORDS_PER_CHUNK = 32
 BYTES_PER_CHUNK = 1 << 20
 CHUNKS_IN_FLIGHT_PER_WORKER = 2
-
-
-class RecordError(ValueError):
-    """One input line that cannot be scored; ``kind`` groups it in the summary."""
-
-    def __init__(self, kind: str, detail: str) -> None:
-        super().__init__(detail)
-        self.kind = kind
-        self.detail = detail
-
-
-class RecordScoringError(RuntimeError):
-    """The engine failed on a record: a bug, reported with the line that triggered it."""
-
-
-class StrictModeError(InputError):
-    """``strict`` scoring met a line it had to skip; ``problem`` says which."""
-
-    def __init__(self, problem: Problem) -> None:
-        super().__init__(str(problem))
-        self.problem = problem
 
 
 @dataclass(frozen=True, slots=True)
@@ -107,7 +86,7 @@ class DetectReport:
         return sum(self.skipped.values())
 
 
-class Outcome(NamedTuple):
+class ScoredLine(NamedTuple):
     """One input line after scoring: the output line, or the problem that made it skipped."""
 
     line: int
@@ -172,7 +151,9 @@ def model_probabilities(text: str, names: Sequence[str], role: Role | None = Non
     from calmline.engine.models import load_models
 
     probabilities = load_models().score(text)
-    return {name: round(probabilities[name], 4) if name in wanted else 0.0 for name in names if name in MODEL_SIDE}
+    return {
+        name: round(probabilities[name], 4) if name in wanted else 0.0 for name in names if name in MODEL_SIDE
+    }
 
 
 def signal_maxima(signals: Iterable[Signal], names: Sequence[str]) -> dict[str, float]:
@@ -271,7 +252,9 @@ def _score_conversation(record: dict[str, Any], engine: Engine, options: DetectO
         first, *rest = windows(turn.text, options.max_turn_chars)
         analysis = session.add(turn.model_copy(update={"text": first}))
         others = [turn.model_copy(update={"text": redact(window)[0]}) for window in rest]
-        scores = signal_maxima([*analysis.signals, *(s for other in others for s in session.detect(other))], names)
+        scores = signal_maxima(
+            [*analysis.signals, *(s for other in others for s in session.detect(other))], names
+        )
         for text in (analysis.text, *(other.text for other in others)):
             for name, value in model_probabilities(text, names, analysis.role).items():
                 scores[name] = max(scores.get(name, 0.0), value)
@@ -366,12 +349,12 @@ def _dump(record: dict[str, Any]) -> bytes:
         return json.dumps(record).encode("ascii") + b"\n"
 
 
-def score_chunk(lines: Sequence[tuple[int, bytes | None]], options: DetectOptions) -> list[Outcome]:
+def score_chunk(lines: Sequence[tuple[int, bytes | None]], options: DetectOptions) -> list[ScoredLine]:
     """Score numbered input lines in order with this process's default engine."""
     from calmline.engine.pipeline import Engine
 
     engine = Engine.default()
-    outcomes: list[Outcome] = []
+    scored_lines: list[ScoredLine] = []
     for number, data in lines:
         try:
             if data is None:
@@ -379,12 +362,12 @@ def score_chunk(lines: Sequence[tuple[int, bytes | None]], options: DetectOption
                     "record too large",
                     f"longer than {options.max_record_bytes:,} bytes (the --max-bytes limit)",
                 )
-            outcomes.append(Outcome(number, score_line(data, engine, options), None))
+            scored_lines.append(ScoredLine(number, score_line(data, engine, options), None))
         except RecordError as exc:
-            outcomes.append(Outcome(number, None, Problem(number, exc.kind, exc.detail)))
+            scored_lines.append(ScoredLine(number, None, Problem(number, exc.kind, exc.detail)))
         except Exception as exc:  # not the input's fault: stop, but say which line to reproduce it with
             raise RecordScoringError(f"line {number}: {type(exc).__name__}: {exc}") from exc
-    return outcomes
+    return scored_lines
 
 
 def _read_lines(stream: IO[bytes], max_bytes: int) -> Iterator[tuple[int, bytes | None, int]]:
@@ -426,8 +409,8 @@ def _chunks(lines: Iterable[tuple[int, bytes | None, int]]) -> Iterator[_Chunk]:
 
 def _scored_chunks(
     chunks: Iterable[_Chunk], options: DetectOptions, workers: int
-) -> Iterator[tuple[int, list[Outcome]]]:
-    """(input bytes, outcomes) per chunk, in input order, scored here or by ``workers`` processes."""
+) -> Iterator[tuple[int, list[ScoredLine]]]:
+    """(input bytes, scored lines) per chunk, in input order, scored here or by ``workers`` processes."""
     if workers <= 1:
         for chunk in chunks:
             yield chunk.size, score_chunk(chunk.lines, options)
@@ -482,32 +465,32 @@ def detect_stream(
     report = DetectReport()
     chunks = _chunks(_read_lines(source, options.max_record_bytes))
     with closing(_scored_chunks(chunks, options, workers)) as scored:
-        for size, outcomes in scored:
-            for outcome in outcomes:
-                _record(outcome, sink, report, strict, on_problem)
+        for size, scored_lines in scored:
+            for scored_line in scored_lines:
+                _record(scored_line, sink, report, strict, on_problem)
             if on_progress is not None:
                 on_progress(size)
     return report
 
 
 def _record(
-    outcome: Outcome,
+    scored_line: ScoredLine,
     sink: IO[bytes],
     report: DetectReport,
     strict: bool,
     on_problem: Callable[[Problem], None] | None,
 ) -> None:
     report.lines += 1
-    if outcome.problem is None:
-        assert outcome.output is not None
-        sink.write(outcome.output)
+    if scored_line.problem is None:
+        assert scored_line.output is not None
+        sink.write(scored_line.output)
         report.written += 1
         return
-    report.skipped[outcome.problem.kind] += 1
+    report.skipped[scored_line.problem.kind] += 1
     if on_problem is not None:
-        on_problem(outcome.problem)
+        on_problem(scored_line.problem)
     if strict:
-        raise StrictModeError(outcome.problem)
+        raise StrictModeError(scored_line.problem.line, str(scored_line.problem))
 
 
 def detect_file(

@@ -31,8 +31,8 @@ from itertools import groupby
 from pathlib import Path
 from typing import Any, Literal
 
-from calmline.batch.contact_lens import ContactLensError, is_contact_lens, to_conversation_document
-from calmline.errors import InputError, TranscriptError
+from calmline.batch.contact_lens import is_contact_lens, to_conversation_document
+from calmline.errors import ContactLensError, InputError, TranscriptError
 from calmline.model import Conversation
 from calmline.transcripts import DEFAULT_MAX_BYTES, DEFAULT_MAX_TURN_CHARS, parse_transcript
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import sys
 from enum import StrEnum
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, NoReturn
 
 import typer
 from rich.console import Console
@@ -20,7 +20,7 @@ from calmline.cli.record_cmd import record as record_command
 from calmline.cli.render import analysis_view, coach_view
 from calmline.cli.roleplay_cmd import roleplay as roleplay_command
 from calmline.engine.pipeline import Engine
-from calmline.errors import CalmlineError, InputError
+from calmline.errors import CalmlineError, InputError, RecordScoringError
 from calmline.model import Conversation
 from calmline.playbook import load_playbook
 
@@ -209,6 +209,8 @@ def main() -> None:
     """
     try:
         app()
+    except RecordScoringError as exc:  # a calmline error, but a bug rather than bad input
+        _internal_error(exc)
     except CalmlineError as exc:
         typer.echo(f"error: {exc}", err=True)
         raise SystemExit(EXIT_INPUT) from None
@@ -217,5 +219,9 @@ def main() -> None:
     except BrokenPipeError:
         raise SystemExit(0) from None
     except Exception as exc:
-        typer.echo(f"error: internal error ({type(exc).__name__}: {exc}); please report it", err=True)
-        raise SystemExit(EXIT_INTERNAL) from None
+        _internal_error(exc)
+
+
+def _internal_error(exc: Exception) -> NoReturn:
+    typer.echo(f"error: internal error ({type(exc).__name__}: {exc}); please report it", err=True)
+    raise SystemExit(EXIT_INTERNAL) from None

@@ -22,12 +22,11 @@ from calmline.batch.detect import (
     DetectOptions,
     DetectReport,
     Problem,
-    StrictModeError,
     detect_file,
     input_size,
     parse_signals,
 )
-from calmline.errors import InputError
+from calmline.errors import InputError, StrictModeError
 
 EXIT_INTERRUPTED = 130
 
@@ -89,9 +88,7 @@ def detect(
     try:
         report = _run(console, input_path, output_path, options, workers, strict)
     except StrictModeError as stop:
-        raise InputError(
-            f"stopped at line {stop.problem.line} (--strict); {_nothing_written(output_path)}"
-        ) from None
+        raise InputError(f"stopped at line {stop.line} (--strict); {_nothing_written(output_path)}") from None
     except KeyboardInterrupt:
         console.print(f"interrupted; {_nothing_written(output_path)}")
         raise typer.Exit(EXIT_INTERRUPTED) from None

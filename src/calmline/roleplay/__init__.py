@@ -1,8 +1,9 @@
 """Role-play training: personas, the simulated customer whose mood the engine moves, and the debrief."""
 
+from calmline.errors import PersonaError
 from calmline.roleplay.catalogue import find_persona, load_personas, shipped_personas
-from calmline.roleplay.persona import Band, Persona, PersonaError, Procedure
-from calmline.roleplay.result import Moment, Outcome, RoleplayResult, RoleplayTurn
+from calmline.roleplay.persona import Band, Persona, Procedure
+from calmline.roleplay.result import Moment, RoleplayOutcome, RoleplayResult, RoleplayTurn
 from calmline.roleplay.script import read_script
 from calmline.roleplay.simulator import CustomerReply, Simulation, play
 
@@ -10,10 +11,10 @@ __all__ = [
     "Band",
     "CustomerReply",
     "Moment",
-    "Outcome",
     "Persona",
     "PersonaError",
     "Procedure",
+    "RoleplayOutcome",
     "RoleplayResult",
     "RoleplayTurn",
     "Simulation",

@@ -10,8 +10,9 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
+from calmline.errors import PersonaError
 from calmline.model import PracticeId
-from calmline.roleplay.persona import Persona, PersonaError
+from calmline.roleplay.persona import Persona
 from calmline.sourcefile import LineIndex, invalid, located, parse_mapping, read_text
 
 MAX_PERSONA_BYTES = 200_000

@@ -7,16 +7,11 @@ from typing import Annotated
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_validator
 
-from calmline.errors import InputError
 from calmline.model import Channel
 
 Line = Annotated[str, StringConstraints(min_length=1, max_length=600, strip_whitespace=True)]
 Lines = Annotated[list[Line], Field(min_length=1)]
 Slug = Annotated[str, StringConstraints(pattern=r"^[a-z][a-z0-9_-]{1,39}$")]
-
-
-class PersonaError(InputError):
-    """A persona file that does not validate: the message names the file, the line and the field."""
 
 
 class Band(StrEnum):

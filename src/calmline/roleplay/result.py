@@ -18,7 +18,9 @@ class _Model(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
 
-class Outcome(StrEnum):
+class RoleplayOutcome(StrEnum):
+    """How a role-play ended for the trainee (the ``outcome`` field of its result)."""
+
     de_escalated = "de-escalated"
     escalated = "escalated"
     ended = "ended"
@@ -51,7 +53,7 @@ class RoleplayResult(_Model):
     seed: int
     turns: list[RoleplayTurn]
     final_mood: float
-    outcome: Outcome
+    outcome: RoleplayOutcome
     scorecard: Scorecard
     raised: list[Moment] = Field(description="The replies that calmed the customer most, in order.")
     lowered: list[Moment] = Field(description="The replies that angered the customer most, in order.")

@@ -18,7 +18,7 @@ from calmline.roleplay.moves import Observed, procedure_moves, read_reply
 from calmline.roleplay.persona import Persona, Procedure
 from calmline.roleplay.procedures import ProcedureTracker
 from calmline.roleplay.rephrase import reword
-from calmline.roleplay.result import Outcome, RoleplayResult, RoleplayTurn
+from calmline.roleplay.result import RoleplayOutcome, RoleplayResult, RoleplayTurn
 from calmline.roleplay.voice import Voice, asked_facts
 
 MAX_REPLY_CHARS = 5_000
@@ -157,12 +157,16 @@ class Simulation:
         self.procedure.customer_said(analysis)
         self.turns.append(RoleplayTurn(speaker="customer", text=text, mood=self.mood.value))
 
-    def outcome(self) -> Outcome:
+    def outcome(self) -> RoleplayOutcome:
         if self.procedure.ended_by_trainee and self.persona.procedure is Procedure.abuse:
-            return Outcome.ended if self.procedure.passed else Outcome.escalated
+            return RoleplayOutcome.ended if self.procedure.passed else RoleplayOutcome.escalated
         if self.walked_out or not self.procedure.passed:
-            return Outcome.escalated
-        return Outcome.de_escalated if self.mood.value >= self.persona.resolve_at else Outcome.escalated
+            return RoleplayOutcome.escalated
+        return (
+            RoleplayOutcome.de_escalated
+            if self.mood.value >= self.persona.resolve_at
+            else RoleplayOutcome.escalated
+        )
 
     def finish(self) -> RoleplayResult:
         """The outcome, the QA scorecard of the whole conversation, and the debrief."""

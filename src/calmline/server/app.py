@@ -22,7 +22,14 @@ from sqlalchemy.exc import DataError, DBAPIError, OperationalError
 from starlette.concurrency import run_in_threadpool
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from calmline.errors import BudgetExceededError, CalmlineError, InputError, PlaybookError
+from calmline.errors import (
+    BudgetExceededError,
+    CalmlineError,
+    ConflictError,
+    InputError,
+    NotFoundError,
+    PlaybookError,
+)
 from calmline.server import metrics, streams
 from calmline.server.bus import make_bus
 from calmline.server.delivery import Deliverer, check_url, webhook_secret
@@ -31,7 +38,7 @@ from calmline.server.ledger import Ledger
 from calmline.server.ledger_routes import add_ledger_routes
 from calmline.server.roleplay_routes import add_roleplay_routes
 from calmline.server.security import KeyCheck, RateLimit, require
-from calmline.server.service import Actor, ConflictError, LiveService, NotFoundError
+from calmline.server.service import Actor, LiveService
 from calmline.server.settings import Settings, secret_key
 from calmline.storage.audit import audit
 from calmline.storage.database import connect, migrate, transaction

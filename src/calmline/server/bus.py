@@ -6,7 +6,7 @@ import asyncio
 import contextlib
 import json
 import logging
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
@@ -14,7 +14,9 @@ if TYPE_CHECKING:
 
 log = logging.getLogger("calmline.server")
 
+# A JSON object: an event on the bus, and the views the service builds for the API and the streams.
 Message = dict[str, Any]
+Publish = Callable[[str, Message], None]  # hands one of a tenant's events to the bus
 QUEUE_SIZE = 1000
 CHANNEL = "calmline:events:"
 PUBLISH_TIMEOUT = 5.0  # seconds a Redis call may take before its event is delivered in this worker only

@@ -11,6 +11,7 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
 
+from calmline.errors import NotFoundError
 from calmline.model import Alert as EngineAlert
 from calmline.model import AlertKind, Audience, Evidence, Severity
 from calmline.playbook import Playbook
@@ -18,7 +19,8 @@ from calmline.records import export
 from calmline.records.model import Override, RecordResult
 from calmline.records.scorecard import aggregate, apply_overrides
 from calmline.records.wellbeing import facts_of, shifts, suggestions
-from calmline.server.service import Actor, NotFoundError, board_entry
+from calmline.server.bus import Message, Publish
+from calmline.server.service import Actor, board_entry
 from calmline.storage.audit import audit
 from calmline.storage.commitments import (
     add_override,
@@ -32,10 +34,6 @@ from calmline.storage.database import transaction
 from calmline.storage.events import append_event, conversation_stream, tenant_stream
 from calmline.storage.tables import AlertRow, CommitmentRow, ConversationRow, Tenant, utcnow
 from calmline.storage.webhooks import enqueue
-
-Message = dict[str, Any]
-Publish = Callable[[str, Message], None]
-
 
 EVERYTHING = 100_000  # aggregates, exports and well-being read every closed conversation in range
 

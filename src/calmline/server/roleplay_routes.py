@@ -21,10 +21,10 @@ from sqlalchemy.orm import Session as DbSession
 from sqlalchemy.orm.exc import StaleDataError
 
 from calmline.engine.pipeline import Engine
-from calmline.errors import CalmlineError
+from calmline.errors import ConflictError, NotAllowedError, NotFoundError
 from calmline.roleplay import Persona, Simulation, find_persona, shipped_personas
 from calmline.server.security import require
-from calmline.server.service import Actor, ConflictError, NotFoundError
+from calmline.server.service import Actor
 from calmline.storage.database import transaction
 from calmline.storage.roleplay import (
     ACTIVE,
@@ -41,10 +41,6 @@ from calmline.storage.tables import ApiKey, Tenant
 
 TRAINEE = require("agent", "supervisor", "qa")
 TRAINER_ROLES = frozenset({"supervisor", "qa", "admin"})
-
-
-class NotAllowedError(CalmlineError):
-    """The key's role may use role-play, but not for this: an agent asking about another trainee."""
 
 
 class StartIn(BaseModel):

@@ -25,20 +25,19 @@ from sqlalchemy.orm import Session as DbSession
 from calmline.coach import coach_session
 from calmline.engine.pipeline import Engine, Session, check_deadline
 from calmline.engine.redact import REDACTION_KINDS, redact, redact_json
-from calmline.errors import BudgetExceededError, CalmlineError, InputError
+from calmline.errors import BudgetExceededError, ConflictError, InputError, NotFoundError
 from calmline.model import Conversation, Role, Turn
 from calmline.playbook import Playbook, load_playbook_text
 from calmline.records.record import build_record
+from calmline.server.bus import Message, Publish
 from calmline.server.settings import ANALYSIS_BUDGET_SECONDS
-from calmline.server.turns import CONVERSATIONS, Message, TurnWrite, board_entry, store_turns, turn_write
+from calmline.server.turns import CONVERSATIONS, TurnWrite, board_entry, store_turns, turn_write
 from calmline.storage.audit import audit
 from calmline.storage.commitments import store_commitments
 from calmline.storage.database import GroupCommit, reading, store_each, transaction
 from calmline.storage.events import append_event, conversation_stream, open_stream, tenant_stream
 from calmline.storage.tables import AlertRow, ConversationRow, Tenant, TurnRow, utcnow
 from calmline.storage.webhooks import enqueue
-
-Publish = Callable[[str, Message], None]
 
 log = logging.getLogger("calmline.server")
 # A playbook or settings change made through another worker applies within this (twice this on the event
@@ -67,14 +66,6 @@ _BOARD_FIELDS = (
     "updated_at",
     "closed_at",
 )
-
-
-class NotFoundError(CalmlineError):
-    """No such thing for this tenant (another tenant's things are not found either)."""
-
-
-class ConflictError(CalmlineError):
-    """The request clashes with the current state: a closed conversation, a reused turn id."""
 
 
 @dataclass(frozen=True)
@@ -248,7 +239,9 @@ class LiveService:
         if len(text) <= LOOP_TEXT_CHARS:
             stored = await self._add_turn_here(actor, conversation_id, turn_id, speaker, text)
         if stored is None:
-            return await anyio.to_thread.run_sync(self.add_turn, actor, conversation_id, turn_id, speaker, text)
+            return await anyio.to_thread.run_sync(
+                self.add_turn, actor, conversation_id, turn_id, speaker, text
+            )
         for event in stored.events:
             self.publish(actor.tenant_id, event)
         return stored.result
@@ -262,7 +255,8 @@ class LiveService:
         self, actor: Actor, conversation_id: str, turn_id: str, speaker: str, text: str
     ) -> _Stored | None:
         lock = self._lock(conversation_id)
-        if not lock.acquire(blocking=False):  # never block the loop: a turn of this conversation is in progress
+        # Never block the loop: a turn of this conversation is in progress.
+        if not lock.acquire(blocking=False):
             return None
         committed: futures.Future[list[Message] | None] | None = None
         try:

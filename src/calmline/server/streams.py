@@ -11,9 +11,10 @@ from typing import Any
 from fastapi import WebSocket, WebSocketDisconnect
 from starlette.concurrency import run_in_threadpool
 
+from calmline.errors import NotFoundError
 from calmline.server import metrics
 from calmline.server.security import bearer_key
-from calmline.server.service import Actor, NotFoundError
+from calmline.server.service import Actor
 from calmline.storage.database import transaction
 from calmline.storage.events import events_after
 

@@ -12,11 +12,10 @@ from sqlalchemy import bindparam, insert, update
 from sqlalchemy.orm import Session as DbSession
 
 from calmline.model import TurnAnalysis
+from calmline.server.bus import Message
 from calmline.storage.events import NewEvent, conversation_stream, insert_events, reserve, tenant_stream
 from calmline.storage.tables import AlertRow, ConversationRow, TurnRow
 from calmline.storage.webhooks import enqueue
-
-Message = dict[str, Any]
 
 RISK_STEP = 0.02  # the board is told of risk moves at least this large (and of every alert)
 MOOD_STEP = 0.25

@@ -20,8 +20,8 @@ import pyarrow.parquet as pq
 import pytest
 
 from calmline.batch.job import BatchOptions, analyze_archive
+from tests.batch.test_batch import build_archive, sorted_rows
 from tests.conftest import ROOT
-from tests.test_batch import build_archive, sorted_rows
 
 pytest.importorskip("ray")
 

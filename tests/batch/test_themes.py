@@ -14,8 +14,7 @@ from typer.testing import CliRunner
 
 from calmline.batch.themes import k_range, theme_texts
 from calmline.cli import app
-
-ROOT = Path(__file__).resolve().parents[1]
+from tests.conftest import ROOT
 
 # Kinds of complaint, each written many ways: an opening, the problem in one of several wordings, and chat
 # filler that every kind shares (the words the old TF-IDF themes were named by).

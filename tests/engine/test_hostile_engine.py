@@ -2,7 +2,7 @@
 draft coaching and the conversation record, on long, repetitive, hostile turns.
 
 Redaction is switched off (``redaction_kinds=()``, and the coach is given the draft as it is) so these
-tests measure the analysis alone; tests/test_hostile.py covers redaction. The budget is generous: it
+tests measure the analysis alone; tests/engine/test_hostile.py covers redaction. The budget is generous: it
 fails on a quadratic or exponential blow-up, which on 20,000 characters costs seconds, not on a slow
 machine (bench/hostile.py gives the real figures).
 """

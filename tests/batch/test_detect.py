@@ -19,8 +19,6 @@ from calmline.batch.detect import (
     DETECT_SIGNALS,
     KNOWN_SIGNALS,
     DetectOptions,
-    RecordError,
-    RecordScoringError,
     detect_file,
     detect_stream,
     score_chunk,
@@ -30,7 +28,7 @@ from calmline.batch.detect import (
 )
 from calmline.cli import app
 from calmline.engine.models import load_models
-from calmline.errors import InputError
+from calmline.errors import InputError, RecordError, RecordScoringError
 from tests.conftest import ROOT
 
 
@@ -330,8 +328,9 @@ def test_trained_signals_are_model_probabilities_labelled_at_the_models_own_thre
         assert record["scores"][name] == pytest.approx(models.score(text)[name], abs=1e-4)
         assert record["labels"][name] == (models.score(text)[name] >= models.threshold(name))
     # In a conversation each model reads its own side: the customer's anger, the agent's politeness.
-    turns = score_record({"turns": [{"speaker": "customer", "text": text},
-                                    {"speaker": "agent", "text": text}]}, engine)["turns"]
+    turns = score_record(
+        {"turns": [{"speaker": "customer", "text": text}, {"speaker": "agent", "text": text}]}, engine
+    )["turns"]
     assert turns[0]["scores"]["anger"] > 0.5 and turns[0]["scores"]["impolite"] == 0.0
     assert turns[1]["scores"]["anger"] == 0.0 and turns[1]["scores"]["impolite"] > 0.0
 

@@ -13,8 +13,7 @@ from hypothesis import strategies as st
 from calmline.errors import TranscriptError
 from calmline.model import Channel, Conversation, Role
 from calmline.transcripts import guess_role, parse_transcript, read_transcript
-
-EXAMPLES = Path(__file__).resolve().parent.parent / "examples"
+from tests.conftest import EXAMPLES
 
 
 def write(tmp_path: Path, name: str, content: str | bytes) -> Path:

@@ -11,7 +11,7 @@ from calmline.coach import coach_draft
 from calmline.coach.keep import Commitments
 from calmline.engine.text import sentence_at
 from calmline.model import Conversation, Role, Turn
-from tests.test_coach import Chat, calm, detect, practices, report
+from tests.coach.test_coach import Chat, calm, detect, practices, report
 
 Context = Callable[[], Chat]
 

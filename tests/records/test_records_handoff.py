@@ -16,7 +16,7 @@ from calmline.records.handoff import MAX_NOTE, handoff_note
 from calmline.records.model import Commitment, GrievanceEntry, Step
 from calmline.transcripts import parse_transcript, read_transcript
 from tests.conftest import EXAMPLES, ROOT
-from tests.test_records_outcome import analysis_of
+from tests.records.test_records_outcome import analysis_of
 
 PLAYBOOK = load_default()
 FIXTURES = ROOT / "tests" / "fixtures" / "records"

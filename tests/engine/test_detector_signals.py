@@ -29,8 +29,8 @@ from calmline.playbook import load_default
 from calmline.playbook.schema import DetectorSpec
 from calmline.signals import AGENT_SIGNALS, CUSTOMER_SIGNALS, ENCODER_HEADS
 from calmline.training.data import chat_turns
+from tests.conftest import ROOT
 
-ROOT = Path(__file__).resolve().parents[1]
 CUCOM_DEV = ROOT.parent / "shared" / "data" / "cucom_ecommerce" / "dev.jsonl"
 HELDOUT = ROOT / "data" / "written" / "heldout" / "conversations.jsonl"
 CUCOM_LIMIT = 150

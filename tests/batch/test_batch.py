@@ -27,7 +27,7 @@ from calmline.errors import InputError
 from calmline.model import Channel, Role
 from tests.conftest import ROOT
 
-FIXTURES = Path(__file__).parent / "fixtures" / "batch"
+FIXTURES = ROOT / "tests" / "fixtures" / "batch"
 
 # Two complaint topics with no words in common, so their themes must come apart. Each complaint
 # mixes a random subject, problem and demand from its topic, as real complaints vary.

@@ -11,7 +11,7 @@ import pytest
 from sqlalchemy import create_engine, inspect
 
 from calmline.records.model import ItemStatus
-from calmline.roleplay import Outcome, RoleplayResult, play, read_script, shipped_personas
+from calmline.roleplay import RoleplayOutcome, RoleplayResult, play, read_script, shipped_personas
 from calmline.storage.database import migrate, transaction
 from calmline.storage.roleplay import list_sessions
 from calmline.storage.tenants import create_tenant, find_tenant
@@ -52,7 +52,7 @@ def test_the_shipped_personas_are_the_ones_trainers_asked_for() -> None:
 def test_a_good_trainee_de_escalates_every_persona(persona: str) -> None:
     result = scripted(persona, f"{persona}.good.txt")
     start = shipped_personas()[persona].start_mood
-    assert result.outcome is Outcome.de_escalated, result.coaching
+    assert result.outcome is RoleplayOutcome.de_escalated, result.coaching
     assert result.final_mood >= shipped_personas()[persona].resolve_at > start
     assert result.raised, "the debrief names the replies that calmed the customer"
     assert all(check.done for check in result.procedure)
@@ -63,7 +63,7 @@ def test_a_good_trainee_de_escalates_every_persona(persona: str) -> None:
 @pytest.mark.parametrize("persona", PERSONAS)
 def test_a_lecturing_transferring_trainee_escalates_every_persona(persona: str) -> None:
     result = scripted(persona, "bad.txt")
-    assert result.outcome is Outcome.escalated
+    assert result.outcome is RoleplayOutcome.escalated
     assert result.final_mood < shipped_personas()[persona].start_mood
     assert result.lowered and result.lowered[0].moves[0] == "lectured"
     assert result.lowered[0].quote.startswith("You should have")
@@ -96,19 +96,19 @@ def test_the_abusive_caller_walks_the_trainee_through_boundary_warning_end() -> 
         ("warning", True, 2),
         ("end", True, 3),
     ]
-    assert result.outcome is Outcome.ended
+    assert result.outcome is RoleplayOutcome.ended
     assert status(result, "P11") is ItemStatus.met
 
 
 def test_ending_on_an_abusive_caller_without_boundary_and_warning_is_not_the_policy() -> None:
     result = scripted("abusive-caller", "abusive-caller.skip-steps.txt")
-    assert result.outcome is Outcome.escalated
+    assert result.outcome is RoleplayOutcome.escalated
     assert any("warning" in note for note in result.coaching) or not all(c.done for c in result.procedure)
 
 
 def test_the_self_harm_persona_passes_only_with_the_crisis_procedure() -> None:
     good = scripted("self-harm", "self-harm.good.txt")
-    assert good.outcome is Outcome.de_escalated
+    assert good.outcome is RoleplayOutcome.de_escalated
     assert [c.step for c in good.procedure if c.done] == [
         "stay",
         "acknowledge",
@@ -118,19 +118,19 @@ def test_the_self_harm_persona_passes_only_with_the_crisis_procedure() -> None:
 
     kind_but_no_procedure = scripted("self-harm", "self-harm.no-procedure.txt")
     assert kind_but_no_procedure.final_mood > shipped_personas()["self-harm"].start_mood
-    assert kind_but_no_procedure.outcome is Outcome.escalated
+    assert kind_but_no_procedure.outcome is RoleplayOutcome.escalated
     missing = {c.step for c in kind_but_no_procedure.procedure if not c.done}
     assert missing == {"ask about safety", "offer resources"}
     assert any("ask about safety" in note for note in kind_but_no_procedure.coaching)
 
     passed_on = scripted("self-harm", "self-harm.transfer.txt")
-    assert passed_on.outcome is Outcome.escalated
+    assert passed_on.outcome is RoleplayOutcome.escalated
     assert status(passed_on, "P12") is ItemStatus.missed
 
 
 def test_the_emergency_caller_needs_the_address_and_a_callback_number() -> None:
     result = scripted("heating-emergency", "heating-emergency.no-address.txt")
-    assert result.outcome is Outcome.escalated
+    assert result.outcome is RoleplayOutcome.escalated
     assert {c.step for c in result.procedure if not c.done} == {"a callback number", "where it is happening"}
     assert status(result, "P13") is ItemStatus.missed
 
