@@ -78,13 +78,10 @@ def test_every_calmline_error_is_defined_in_errors_and_drawn_in_its_tree() -> No
     for module in pkgutil.walk_packages(calmline.__path__, "calmline."):
         if module.name != "calmline.__main__" and ".migrations" not in module.name:
             importlib.import_module(module.name)
-    # ModelError is still defined beside the models it describes (errors.py says so); it is drawn all the same.
-    elsewhere = {"calmline.engine.models.ModelError"}
     tree = ast.get_docstring(ast.parse(ERRORS.read_text(encoding="utf-8"))) or ""
     for error in _subclasses(CalmlineError):
         qualified = f"{error.__module__}.{error.__qualname__}"
-        if qualified not in elsewhere:
-            assert error.__module__ == "calmline.errors", f"{qualified} belongs in calmline/errors.py"
+        assert error.__module__ == "calmline.errors", f"{qualified} belongs in calmline/errors.py"
         assert re.search(rf"── {error.__name__}\b", tree), f"{error.__name__} is not drawn in the tree"
 
 

@@ -10,14 +10,14 @@ CalmlineError
 ├── PlaybookError         a playbook that does not validate (names file, line and field)
 ├── BudgetExceededError   analysis that ran past its time budget (nothing was recorded)
 ├── RegistryError         an unknown or duplicate component name
-├── ModelError            shipped model files missing, unreadable or disagreeing (in calmline.engine.models)
+├── ModelError            shipped model files missing, unreadable or disagreeing
 ├── RecordScoringError    the engine failed on a record: a bug, named by its line (also a RuntimeError)
 ├── NotFoundError         no such thing for this tenant (HTTP 404)
 ├── ConflictError         the request clashes with the current state (HTTP 409)
 └── NotAllowedError       the key's role may not do this to that thing (HTTP 403)
 
 Where an error was a ValueError or RuntimeError before it joined this tree it still is one, so code
-that catches those keeps working. ModelError is the one subclass still defined outside this module.
+that catches those keeps working.
 
 This module imports nothing from the rest of calmline, so any part can raise these without a cycle.
 """
@@ -70,6 +70,10 @@ class RegistryError(CalmlineError):
 
 class BudgetExceededError(CalmlineError):
     """Analysis that ran past the time budget its caller gave; nothing of it was recorded."""
+
+
+class ModelError(CalmlineError):
+    """Shipped model files that are missing, unreadable or do not agree with each other."""
 
 
 class RecordScoringError(CalmlineError, RuntimeError):

@@ -33,17 +33,13 @@ from calmline.engine.models.features import (
     dense,
     tokenize,
 )
-from calmline.errors import CalmlineError
+from calmline.errors import ModelError
 
 FORMAT = 1
 """The layout of the .npz/.json pair this code reads; training writes the same number."""
 
 SIGNALS = ("anger", "distress", "negative", "offensive", "impolite")
 """Every shipped utterance signal; the names are a contract (rules, storage and outside evaluation use them)."""
-
-
-class ModelError(CalmlineError):
-    """Shipped model files that are missing, unreadable or do not agree with each other."""
 
 
 def padded_batch(rows: list[list[int]]) -> dict[str, np.ndarray]:
