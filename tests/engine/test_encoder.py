@@ -84,7 +84,10 @@ def test_lookalikes_raise_no_alert(text):
     assert _alerts(text) == set()
 
 
-@pytest.mark.parametrize("text", ["", "   ", "😡😡😡🙏", "x" * 20000, "¿Dónde está mi pedido? Llevo dos semanas esperando.", "\x00\x01"])
+@pytest.mark.parametrize(
+    "text",
+    ["", "   ", "😡😡😡🙏", "x" * 20000, "¿Dónde está mi pedido? Llevo dos semanas esperando.", "\x00\x01"],
+)
 def test_bad_input_gets_a_real_reading_not_an_error(text):
     reading = load_encoder().read(text)
     assert set(reading.probabilities) == set(ENCODER_HEADS)
@@ -110,6 +113,17 @@ def test_an_encoder_signal_carries_the_words_that_moved_it():
     quote = encoded[0].evidence[0]
     assert analysed.text[quote.span[0] : quote.span[1]] == quote.quote
     assert "life" in quote.quote or "done" in quote.quote
+
+
+def test_upset_points_at_the_clause_that_carries_the_feeling():
+    # Not an alert, so its evidence is the clause that reads most upset on its own (one short batch).
+    text = "I ordered the blue kettle on Monday, the tracking says delivered, and honestly I'm so fed up with this."
+    analysed = Engine.default().analyze(_customer(text)).turns[0]
+    upset = [s for s in analysed.signals if s.kind == "upset"]
+    assert upset, analysed.signals
+    quote = upset[0].evidence[0]
+    assert analysed.text[quote.span[0] : quote.span[1]] == quote.quote
+    assert "fed up" in quote.quote and "kettle" not in quote.quote
 
 
 @pytest.mark.parametrize("damage", ["missing", "corrupt"])

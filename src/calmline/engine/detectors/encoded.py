@@ -2,9 +2,12 @@
 
 Each head fires at its threshold (the playbook's, else the one chosen when the encoder was trained);
 its score is the engine-scale strength (0.5 at the threshold, 1.0 at certainty) and the calibrated
-probability travels in ``data``. Evidence is the clause whose removal lowers the probability most
-(occlusion; computed only for heads that fire, so an ordinary turn costs one forward pass), or, in a
-turn too long for one window, the sentence that gave the head its probability.
+probability travels in ``data``. Evidence is computed only for heads that fire, so an ordinary turn costs
+one forward pass. For an alert it is the clause whose removal lowers the probability most (occlusion: the
+whole turn read again per clause, since a threat or a crisis often lives in how clauses relate); for the
+other signals (upset, sarcasm, churn) it is the clause that reads most so on its own (one short batch:
+sarcasm fires on a quarter of complaint-chat turns, and occluding them was a third of the engine's time).
+In a turn too long for one window, it is the sentence that gave the head its probability.
 """
 
 from __future__ import annotations
@@ -163,21 +166,25 @@ class EncodedSignals:
         return Signal(
             kind=kind,
             score=strength(probability, cut),
-            evidence=self._evidence(head, reading, turn, context),
+            evidence=self._evidence(kind, reading, turn, context),
             practice=PRACTICE[kind],
             detector=self.name,
             data=data,
         )
 
-    def _evidence(self, head: str, reading: Reading, turn: Turn, context: Context) -> list[Evidence]:
+    def _evidence(self, kind: str, reading: Reading, turn: Turn, context: Context) -> list[Evidence]:
+        head = _head(kind)
         where = reading.spans.get(head) if reading.spans else None
         if where is not None:  # the sentence the head read it in
             return [evidence(context.index, turn.text, *where)]
         spans = clauses(turn.text)
         if len(spans) <= 1:
             return [evidence(context.index, turn.text, *spans[0])] if spans else []
-        drops = self.encoder.occlusion(turn.text, head, spans)
-        best = max(range(len(spans)), key=drops.__getitem__)
+        if head in ALERT_HEADS:
+            weights = self.encoder.occlusion(turn.text, head, spans)
+        else:
+            weights = self.encoder.by_piece(turn.text, head, spans)
+        best = max(range(len(spans)), key=weights.__getitem__)
         return [evidence(context.index, turn.text, *spans[best])]
 
 
