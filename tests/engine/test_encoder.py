@@ -153,3 +153,22 @@ def test_the_engine_never_imports_torch(tmp_path):
 def test_the_model_card_ships_beside_the_weights():
     card = (Path(ENCODER_DIR) / "README.md").read_text(encoding="utf-8")
     assert "convabuse" in card and "Held-out conversations" in card
+
+
+def test_prepare_reads_everything_the_analysis_needs_so_the_server_loop_runs_no_network(monkeypatch):
+    # A server prepares a turn in a worker thread and analyses it on its event loop: the evidence of the
+    # heads that fire must be read in the worker too, or the loop waits on the network.
+    engine = Engine.default()
+    encoded = next(d for d in engine.detectors if d.name == "calmline.encoder.v1")
+    text = "My parcel 7731 is a week late, the app says delivered, and frankly I'm so fed up with all of you."
+    turn = Turn(speaker="customer", role=Role.customer, text=text)
+    session = engine.session()
+    session.prepare(turn)
+
+    def no_network(*args, **kwargs):
+        raise AssertionError("the network ran after prepare")
+
+    monkeypatch.setattr(encoded.encoder._session, "run", no_network)
+    analysed = session.add(turn)
+    upset = [s for s in analysed.signals if s.kind == "upset"]
+    assert upset and upset[0].evidence and "fed up" in upset[0].evidence[0].quote

@@ -95,6 +95,7 @@ class Encoder:
         self._cached = lru_cache(maxsize=1024)(self._read_one)
         self._primed: dict[str, Reading] = {}
         self._blanked = lru_cache(maxsize=64)(self._blanked_uncached)
+        self._pieces_read = lru_cache(maxsize=64)(self._pieces_read_uncached)
 
     def read(self, text: str) -> Reading:
         """The reading of one text (cached: the detectors of a turn, and a retried turn, share it)."""
@@ -103,6 +104,8 @@ class Encoder:
 
     def cache_clear(self) -> None:
         self._cached.cache_clear()
+        self._blanked.cache_clear()
+        self._pieces_read.cache_clear()
         self._primed.clear()
 
     def prime(self, texts: Sequence[str]) -> None:
@@ -142,8 +145,12 @@ class Encoder:
 
     def by_piece(self, text: str, head: str, spans: tuple[tuple[int, int], ...]) -> list[float]:
         """``head``'s probability for each span of ``text`` read on its own: one short batch, about the
-        cost of one more reading, where occlusion reads the whole text again per span."""
-        return [r.probabilities[head] for r in self.read_many([text[a:b] for a, b in spans])]
+        cost of one more reading, where occlusion reads the whole text again per span (cached per text,
+        so a server's worker thread can read them before the turn is analysed)."""
+        return [r.probabilities[head] for r in self._pieces_read(text, spans)]
+
+    def _pieces_read_uncached(self, text: str, spans: tuple[tuple[int, int], ...]) -> list[Reading]:
+        return self.read_many([text[a:b] for a, b in spans])
 
     def _blanked_uncached(self, text: str, spans: tuple[tuple[int, int], ...]) -> list[Reading]:
         return self.read_many([text[:a] + " " + text[b:] for a, b in spans]) if spans else []
