@@ -54,8 +54,7 @@ class Commitments:
         return cls(tuple(dict.fromkeys(phrase for phrase in kept if phrase)))
 
     def kept_in(self, text: str) -> bool:
-        folded = text.casefold()
-        return all(phrase.casefold() in folded for phrase in self.phrases)
+        return _all_in(self.phrases, text)
 
     def kept_after(self, text: str, rewrite: Rewrite) -> bool:
         """Whether ``text`` with ``rewrite`` applied still holds every phrase (nothing to apply if none).
@@ -63,8 +62,10 @@ class Commitments:
         A phrase found in ``text`` clear of the rewrite's span is kept; only the others are looked for in
         the rewritten neighbourhood. Rewriting and searching the whole draft once per problem was
         quadratic ("100% !" repeated: 20 s for 5,000 characters)."""
-        if not self.phrases or not rewrite:
-            return not self.phrases or self.kept_in(apply(text, rewrite))
+        if not self.phrases:
+            return True
+        if not rewrite:
+            return self.kept_in(apply(text, rewrite))
         low, high = min(e.start for e in rewrite), max(e.end for e in rewrite)
         found = _occurrences(text, self.phrases)
         pending = [p for p in self.phrases if not _clear_of(found[p], low, high)]
@@ -75,7 +76,12 @@ class Commitments:
         local = apply(
             text[start:end], [replace(e, start=e.start - start, end=e.end - start) for e in rewrite]
         )
-        return Commitments(tuple(pending)).kept_in(local)
+        return _all_in(pending, local)
+
+
+def _all_in(phrases: Iterable[str], text: str) -> bool:
+    folded = text.casefold()
+    return all(phrase.casefold() in folded for phrase in phrases)
 
 
 Found = tuple[int, int] | None
