@@ -9,7 +9,8 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from calmline.records.model import Commitment, Override
+from calmline.records.model import Commitment, ItemStatus, Override
+from calmline.storage.session import tenant_row
 from calmline.storage.tables import CommitmentRow, OverrideRow, utcnow
 
 
@@ -55,6 +56,11 @@ def find_commitments(
     )
 
 
+def find_commitment(db: Session, tenant_id: str, commitment_id: str) -> CommitmentRow | None:
+    """The tenant's commitment ``commitment_id``; None if there is none or it is another tenant's."""
+    return tenant_row(db, CommitmentRow, tenant_id, commitment_id)
+
+
 def status_of(row: CommitmentRow, now: datetime | None = None) -> str:
     if row.status == "open" and row.due is not None and row.due < (now or utcnow()):
         return "overdue"
@@ -81,6 +87,11 @@ def newly_overdue(db: Session, now: datetime | None = None, limit: int = 100) ->
         .limit(limit)
     )
     return list(db.scalars(query))
+
+
+def mark_overdue_alerted(row: CommitmentRow) -> None:
+    """Note that ``row``'s overdue alert was raised, so ``newly_overdue`` no longer returns it."""
+    row.overdue_alerted_at = utcnow()
 
 
 def add_override(
@@ -110,6 +121,8 @@ def overrides_for(db: Session, tenant_id: str, conversation_ids: Sequence[str]) 
     found: dict[str, list[Override]] = {}
     for row in rows:
         found.setdefault(row.conversation_id, []).append(
-            Override(practice=row.practice, status=row.status, reason=row.reason, reviewer=row.reviewer)
+            Override(
+                practice=row.practice, status=ItemStatus(row.status), reason=row.reason, reviewer=row.reviewer
+            )
         )
     return found

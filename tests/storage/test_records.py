@@ -1,0 +1,114 @@
+"""storage.records, storage.commitments and storage.tenant_lookup: tenant-scoped reads and their changes."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from calmline.records.model import Commitment
+from calmline.storage import commitments, records
+from calmline.storage.database import reading, transaction
+from calmline.storage.events import append_event, stream_head, tenant_stream
+from calmline.storage.records import RecordFilter
+from calmline.storage.tables import utcnow
+from calmline.storage.tenant_lookup import (
+    all_tenants,
+    get_key,
+    get_tenant,
+    set_playbook,
+    tenant_named,
+    tenant_names,
+    update_settings,
+)
+from calmline.storage.tenants import list_keys
+from tests.storage.conftest import Tenants
+from tests.storage.support import alert_on, closed_conversation, new_conversation
+
+
+def test_records_are_the_tenants_closed_conversations_latest_first(
+    database_url: str, tenants: Tenants
+) -> None:
+    now = utcnow()
+    with transaction(database_url) as db:
+        older = closed_conversation(db, tenants.a, closed_at=now - timedelta(days=2), agent_name="Sam")
+        newer = closed_conversation(db, tenants.a, closed_at=now - timedelta(days=1), team="billing")
+        alert_on(db, tenants.a, older, "legal_threat")
+        new_conversation(db, tenants.a)  # still active: no record
+        theirs = closed_conversation(db, tenants.b, closed_at=now, agent_name="Sam")
+        alert_on(db, tenants.b, theirs, "escalation")
+
+    def ids(which: RecordFilter) -> list[str]:
+        with reading(database_url) as db:
+            return [row.id for row in records.closed_conversations(db, tenants.a, which)]
+
+    assert ids(RecordFilter()) == [newer, older]
+    assert ids(RecordFilter(agent="Sam")) == [older]
+    assert ids(RecordFilter(team="billing")) == [newer]
+    assert ids(RecordFilter(since=now - timedelta(hours=36))) == [newer]
+    assert ids(RecordFilter(until=now - timedelta(hours=36))) == [older]
+    assert ids(RecordFilter(alert="legal_threat")) == [older]
+    assert ids(RecordFilter(alert="escalation")) == []  # only the other tenant's conversation has one
+    assert ids(RecordFilter(limit=1)) == [newer]
+    with reading(database_url) as db:
+        assert records.closed_conversation(db, tenants.a, older) is not None
+        assert records.closed_conversation(db, tenants.b, older) is None
+        assert records.closed_conversation(db, tenants.a, new_conversation(db, tenants.a)) is None
+
+
+def test_a_commitment_is_found_only_by_its_tenant(database_url: str, tenants: Tenants) -> None:
+    due = utcnow() - timedelta(hours=1)
+    promise = Commitment.model_validate(
+        {"what": "call back", "owner": "Sam", "due": due, "turn": 0, "evidence": []}
+    )
+    with transaction(database_url) as db:
+        conversation_id = closed_conversation(db, tenants.a)
+        (row,) = commitments.store_commitments(db, tenants.a, conversation_id, [promise])
+        db.flush()
+        commitment_id = row.id
+    with transaction(database_url) as db:
+        assert commitments.find_commitment(db, tenants.b, commitment_id) is None
+        assert commitments.find_commitments(db, tenants.b) == []
+        found = commitments.find_commitment(db, tenants.a, commitment_id)
+        assert found is not None and found.what == "call back"
+        assert commitment_id in {r.id for r in commitments.newly_overdue(db)}
+        commitments.mark_overdue_alerted(found)
+    with reading(database_url) as db:
+        assert commitment_id not in {r.id for r in commitments.newly_overdue(db)}
+
+
+def test_tenants_are_found_by_id_and_name_and_change_their_settings(
+    database_url: str, tenants: Tenants
+) -> None:
+    with transaction(database_url) as db:
+        a = get_tenant(db, tenants.a)
+        assert a is not None and get_tenant(db, "no-such-id") is None
+        assert tenant_named(db, a.name) is a
+        assert tenant_named(db, "no such tenant") is None
+        names = [t.name for t in all_tenants(db)]
+        assert names == sorted(names) and a.name in names
+        assert len(tenant_names(db, limit=2)) == 2
+        assert set_playbook(a, "company: {}\n") == 1
+        assert set_playbook(a, "company: {name: Acme}\n") == 2
+        update_settings(a, {"timezone": "Europe/Paris"})
+        update_settings(a, {"redact": ["email"]})
+    with reading(database_url) as db:
+        a = get_tenant(db, tenants.a)
+        b = get_tenant(db, tenants.b)
+        assert a is not None and b is not None
+        assert (a.playbook_version, a.playbook_yaml) == (2, "company: {name: Acme}\n")
+        assert a.settings == {"timezone": "Europe/Paris", "redact": ["email"]}
+        assert (b.playbook_version, b.settings) == (0, {})
+
+
+def test_keys_are_found_by_id_and_streams_tell_their_head(database_url: str, tenants: Tenants) -> None:
+    with transaction(database_url) as db:
+        a = get_tenant(db, tenants.a)
+        assert a is not None
+        (first,) = list_keys(db, a)
+        found = get_key(db, first.id)
+        assert found is not None and (found.tenant_id, found.label) == (tenants.a, "first admin key")
+        assert get_key(db, "no-such-key") is None
+        assert stream_head(db, tenant_stream(tenants.a)) == 0
+        append_event(db, tenants.a, tenant_stream(tenants.a), "note", {})
+        assert stream_head(db, tenant_stream(tenants.a)) == 1
+        assert stream_head(db, tenant_stream(tenants.b)) == 0
+        assert stream_head(db, "never-opened") == 0
