@@ -2,14 +2,9 @@
 
 from __future__ import annotations
 
-import uuid
 from collections.abc import Callable
-from dataclasses import dataclass
 from datetime import UTC, datetime, tzinfo
-from typing import Any
 from zoneinfo import ZoneInfo
-
-from sqlalchemy import select
 
 from calmline.errors import NotFoundError
 from calmline.model import Alert as EngineAlert
@@ -20,34 +15,30 @@ from calmline.records.model import Override, RecordResult
 from calmline.records.scorecard import aggregate, apply_overrides
 from calmline.records.wellbeing import facts_of, shifts, suggestions
 from calmline.server.bus import Message, Publish
-from calmline.server.service import Actor, board_entry
+from calmline.server.service import Actor
+from calmline.server.turns import board_entry
+from calmline.storage.alerts import add_alert
 from calmline.storage.audit import audit
 from calmline.storage.commitments import (
     add_override,
+    find_commitment,
     find_commitments,
     mark_done,
+    mark_overdue_alerted,
     newly_overdue,
     overrides_for,
     status_of,
 )
 from calmline.storage.database import transaction
 from calmline.storage.events import append_event, conversation_stream, tenant_stream
-from calmline.storage.tables import AlertRow, CommitmentRow, ConversationRow, Tenant, utcnow
+from calmline.storage.records import RecordFilter as RecordFilter  # the routes name it from here
+from calmline.storage.records import closed_conversation, closed_conversations
+from calmline.storage.session import DbSession
+from calmline.storage.tables import CommitmentRow, ConversationRow, Tenant
+from calmline.storage.tenant_lookup import get_tenant
 from calmline.storage.webhooks import enqueue
 
 EVERYTHING = 100_000  # aggregates, exports and well-being read every closed conversation in range
-
-
-@dataclass(frozen=True)
-class RecordFilter:
-    """Which closed conversations: by agent, team, closing time and alert kind, newest first."""
-
-    agent: str | None = None
-    team: str | None = None
-    since: datetime | None = None
-    until: datetime | None = None
-    alert: str | None = None
-    limit: int = 500
 
 
 class Ledger:
@@ -129,20 +120,20 @@ class Ledger:
 
     def commitments(self, actor: Actor, status: str | None = None, owner: str | None = None) -> list[Message]:
         with transaction(self.database_url) as db:
-            zone = tenant_zone(db.get(Tenant, actor.tenant_id))
+            zone = tenant_zone(get_tenant(db, actor.tenant_id))
             return [
                 commitment_view(row, zone) for row in find_commitments(db, actor.tenant_id, status, owner)
             ]
 
     def commitment_done(self, actor: Actor, commitment_id: str, note: str) -> Message:
         with transaction(self.database_url) as db:
-            row = db.get(CommitmentRow, commitment_id)
-            if row is None or row.tenant_id != actor.tenant_id:
+            row = find_commitment(db, actor.tenant_id, commitment_id)
+            if row is None:
                 raise NotFoundError("no such commitment")
             if row.status != "done":
                 mark_done(db, row, note, actor.key_id)
                 audit(db, actor.tenant_id, actor.key_id, "commitment.done", row.id, note=note)
-            return commitment_view(row, tenant_zone(db.get(Tenant, actor.tenant_id)))
+            return commitment_view(row, tenant_zone(get_tenant(db, actor.tenant_id)))
 
     def alert_overdue(self, now: datetime | None = None) -> int:
         """Raise one alert (owner and supervisor, event and webhook) for each newly overdue commitment."""
@@ -155,9 +146,9 @@ class Ledger:
             self.publish(tenant_id, event)
         return len(rows)
 
-    def _overdue_alert(self, db: Any, row: CommitmentRow) -> list[tuple[str, Message]]:
-        row.overdue_alerted_at = utcnow()
-        due = row.due.astimezone(tenant_zone(db.get(Tenant, row.tenant_id))).isoformat() if row.due else "?"
+    def _overdue_alert(self, db: DbSession, row: CommitmentRow) -> list[tuple[str, Message]]:
+        mark_overdue_alerted(row)
+        due = row.due.astimezone(tenant_zone(get_tenant(db, row.tenant_id))).isoformat() if row.due else "?"
         alert = EngineAlert(
             kind=AlertKind.commitment_overdue,
             severity=Severity.warning,
@@ -167,16 +158,15 @@ class Ledger:
             evidence=[Evidence(**e) for e in row.evidence],
             rule="commitment-overdue",
         )
-        stored = AlertRow(
-            id=str(uuid.uuid4()),
-            tenant_id=row.tenant_id,
-            conversation_id=row.conversation_id,
+        stored = add_alert(
+            db,
+            row.tenant_id,
+            row.conversation_id,
             turn_seq=alert.evidence[0].turn if alert.evidence else 0,
             kind=alert.kind.value,
             severity=alert.severity.value,
             alert={**alert.model_dump(mode="json"), "commitment_id": row.id, "owner": row.owner},
         )
-        db.add(stored)
         payload = {"conversation_id": row.conversation_id, "alert": {"id": stored.id, **stored.alert}}
         enqueue(db, row.tenant_id, "commitment.overdue", f"overdue-{row.id}", payload)
         return [
@@ -189,7 +179,7 @@ class Ledger:
     def wellbeing(self, actor: Actor, since: datetime | None = None) -> Message:
         """Each agent's exposures per shift and the break/debrief suggestions reached (P22)."""
         with transaction(self.database_url) as db:
-            tenant = db.get(Tenant, actor.tenant_id)
+            tenant = get_tenant(db, actor.tenant_id)
             assert tenant is not None
             policy = self.playbook_of(tenant).wellbeing
             rows = self._closed(db, actor, RecordFilter(since=since, limit=EVERYTHING))
@@ -203,31 +193,14 @@ class Ledger:
 
     # --- internals --------------------------------------------------------------------------
 
-    def _closed(self, db: Any, actor: Actor, which: RecordFilter | None = None) -> list[ConversationRow]:
-        which = which or RecordFilter()
-        query = select(ConversationRow).where(
-            ConversationRow.tenant_id == actor.tenant_id,
-            ConversationRow.status == "closed",
-            ConversationRow.record.is_not(None),
-        )
-        if which.agent:
-            query = query.where(ConversationRow.agent_name == which.agent)
-        if which.team:
-            query = query.where(ConversationRow.team == which.team)
-        if which.since:
-            query = query.where(ConversationRow.closed_at >= which.since)
-        if which.until:
-            query = query.where(ConversationRow.closed_at < which.until)
-        if which.alert:
-            with_alert = select(AlertRow.conversation_id).where(
-                AlertRow.tenant_id == actor.tenant_id, AlertRow.kind == which.alert
-            )
-            query = query.where(ConversationRow.id.in_(with_alert))
-        return list(db.scalars(query.order_by(ConversationRow.closed_at.desc()).limit(which.limit)))
+    def _closed(
+        self, db: DbSession, actor: Actor, which: RecordFilter | None = None
+    ) -> list[ConversationRow]:
+        return closed_conversations(db, actor.tenant_id, which or RecordFilter())
 
-    def _closed_row(self, db: Any, actor: Actor, conversation_id: str) -> ConversationRow:
-        row = db.get(ConversationRow, conversation_id)
-        if row is None or row.tenant_id != actor.tenant_id or row.record is None:
+    def _closed_row(self, db: DbSession, actor: Actor, conversation_id: str) -> ConversationRow:
+        row = closed_conversation(db, actor.tenant_id, conversation_id)
+        if row is None:
             raise NotFoundError("no closed conversation with that id")
         return row
 

@@ -18,9 +18,6 @@ from zoneinfo import ZoneInfo
 
 import anyio
 import yaml
-from sqlalchemy import delete, func, insert, select
-from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import Session as DbSession
 
 from calmline.coach import coach_session
 from calmline.engine.pipeline import Engine, Session, check_deadline
@@ -31,12 +28,16 @@ from calmline.playbook import Playbook, load_playbook_text
 from calmline.records.record import build_record
 from calmline.server.bus import Message, Publish
 from calmline.server.settings import ANALYSIS_BUDGET_SECONDS
-from calmline.server.turns import CONVERSATIONS, TurnWrite, board_entry, store_turns, turn_write
+from calmline.server.turns import board_entry, turn_write
+from calmline.storage import alerts, conversations, turns
 from calmline.storage.audit import audit
 from calmline.storage.commitments import store_commitments
 from calmline.storage.database import GroupCommit, reading, store_each, transaction
 from calmline.storage.events import append_event, conversation_stream, open_stream, tenant_stream
+from calmline.storage.session import DbSession, DuplicateRowError
 from calmline.storage.tables import AlertRow, ConversationRow, Tenant, TurnRow, utcnow
+from calmline.storage.tenant_lookup import get_tenant, set_playbook, update_settings
+from calmline.storage.turns import TurnWrite, store_turns
 from calmline.storage.webhooks import enqueue
 
 log = logging.getLogger("calmline.server")
@@ -48,24 +49,6 @@ STALE_RETRIES = 3
 # a few milliseconds whatever its text (analysis is linear in its length) is analysed there; longer ones
 # go to a worker thread.
 LOOP_TEXT_CHARS = 500
-
-_OPEN_CONVERSATION = insert(CONVERSATIONS)  # built once: conversations open often
-_BOARD_FIELDS = (
-    "id",
-    "tenant_id",
-    "status",
-    "channel",
-    "customer_name",
-    "agent_name",
-    "team",
-    "meta",
-    "escalation_risk",
-    "mood",
-    "turn_count",
-    "created_at",
-    "updated_at",
-    "closed_at",
-)
 
 
 @dataclass(frozen=True)
@@ -191,12 +174,11 @@ class LiveService:
             updated_at=now,
             closed_at=None,
         )
-        values = {name: getattr(row, name) for name in _BOARD_FIELDS if name != "meta"}
-        values["metadata"] = row.meta
+        values = conversations.opening_values(row)
         entry = board_entry(row)
 
         def store(db: DbSession) -> Message:
-            db.connection().execute(_OPEN_CONVERSATION, values)
+            conversations.insert_conversation(db, values)
             open_stream(db, conversation_stream(row.id))
             return append_event(
                 db, actor.tenant_id, tenant_stream(actor.tenant_id), "conversation.opened", entry
@@ -306,9 +288,7 @@ class LiveService:
         self, db: DbSession, actor: Actor, conversation_id: str, turn_id: str, speaker: str, text: str
     ) -> Message | None:
         conversation = self._conversation(db, actor, conversation_id)
-        stored = db.scalar(
-            select(TurnRow).where(TurnRow.conversation_id == conversation_id, TurnRow.client_id == turn_id)
-        )
+        stored = turns.find_turn(db, conversation_id, turn_id)
         if stored is None:
             if conversation.status != "active":
                 raise ConflictError("the conversation is closed; it takes no more turns")
@@ -354,7 +334,7 @@ class LiveService:
         """What became of ``write`` once its commit is over; None when the stored conversation moved on."""
         try:
             events = committed.result()
-        except IntegrityError:
+        except DuplicateRowError:
             events = None  # the turn's id or index was stored meanwhile: read it back as stored
         except BaseException:
             # The session took the turn but the database did not: the next call rebuilds it.
@@ -383,20 +363,12 @@ class LiveService:
     def get_conversation(self, actor: Actor, conversation_id: str) -> Message:
         with reading(self.database_url) as db:
             conversation = self._conversation(db, actor, conversation_id)
-            turns = db.scalars(
-                select(TurnRow).where(TurnRow.conversation_id == conversation_id).order_by(TurnRow.seq)
-            ).all()
-            alerts = db.scalars(
-                select(AlertRow)
-                .where(AlertRow.conversation_id == conversation_id)
-                .order_by(AlertRow.created_at)
-            ).all()
             return {
                 **board_entry(conversation),
                 "metadata": conversation.meta,
                 "state": conversation.state,
-                "turns": [_turn_view(t) for t in turns],
-                "alerts": [_alert_view(a) for a in alerts],
+                "turns": [_turn_view(t) for t in turns.turns_of(db, conversation_id)],
+                "alerts": [_alert_view(a) for a in alerts.alerts_of(db, conversation_id)],
                 "record": conversation.record,
             }
 
@@ -416,9 +388,7 @@ class LiveService:
                 check_deadline(deadline, "the record")
                 store_commitments(db, actor.tenant_id, conversation_id, result.commitments)
                 record = result.model_dump(mode="json")
-                conversation.status = "closed"
-                conversation.closed_at = utcnow()
-                conversation.record = record
+                conversations.close_conversation(conversation, record)
                 payload = {"conversation_id": conversation_id, "record": record}
                 events = [
                     append_event(
@@ -460,43 +430,13 @@ class LiveService:
         self, actor: Actor, status: str = "active", closed_before: datetime | None = None, limit: int = 200
     ) -> list[Message]:
         with reading(self.database_url) as db:
-            query = select(ConversationRow).where(
-                ConversationRow.tenant_id == actor.tenant_id, ConversationRow.status == status
-            )
-            if closed_before is not None:
-                query = query.where(ConversationRow.closed_at < closed_before)
-            order = (
-                ConversationRow.escalation_risk.desc()
-                if status == "active"
-                else ConversationRow.closed_at.desc()
-            )
-            rows = db.scalars(query.order_by(order, ConversationRow.created_at).limit(limit)).all()
-            alert_counts = self._open_alert_kinds(db, [r.id for r in rows])
-            return [{**board_entry(r), "open_alerts": alert_counts.get(r.id, [])} for r in rows]
-
-    @staticmethod
-    def _open_alert_kinds(db: DbSession, ids: list[str]) -> dict[str, list[str]]:
-        if not ids:
-            return {}
-        rows = db.execute(
-            select(AlertRow.conversation_id, AlertRow.kind)
-            .where(AlertRow.conversation_id.in_(ids), AlertRow.acknowledged_at.is_(None))
-            .distinct()
-        ).all()
-        kinds: dict[str, list[str]] = {}
-        for conversation_id, kind in rows:
-            kinds.setdefault(conversation_id, []).append(kind)
-        return kinds
+            rows = conversations.board(db, actor.tenant_id, status, closed_before, limit)
+            open_kinds = alerts.open_alert_kinds(db, actor.tenant_id, [r.id for r in rows])
+            return [{**board_entry(r), "open_alerts": open_kinds.get(r.id, [])} for r in rows]
 
     def purge(self, actor: Actor, closed_before: datetime) -> int:
         with transaction(self.database_url) as db:
-            where = (
-                ConversationRow.tenant_id == actor.tenant_id,
-                ConversationRow.status == "closed",
-                ConversationRow.closed_at < closed_before,
-            )
-            count = db.scalar(select(func.count()).select_from(ConversationRow).where(*where)) or 0
-            db.execute(delete(ConversationRow).where(*where))
+            count = conversations.purge_closed(db, actor.tenant_id, closed_before)
             audit(
                 db,
                 actor.tenant_id,
@@ -511,12 +451,11 @@ class LiveService:
 
     def acknowledge(self, actor: Actor, alert_id: str, note: str = "") -> Message:
         with transaction(self.database_url) as db:
-            alert = db.get(AlertRow, alert_id)
-            if alert is None or alert.tenant_id != actor.tenant_id:
+            alert = alerts.find_alert(db, actor.tenant_id, alert_id)
+            if alert is None:
                 raise NotFoundError("no such alert")
             if alert.acknowledged_at is None:
-                alert.acknowledged_at = utcnow()
-                alert.acknowledged_by = actor.key_id
+                alerts.acknowledge(alert, actor.key_id)
                 audit(
                     db,
                     actor.tenant_id,
@@ -554,11 +493,8 @@ class LiveService:
         text = yaml.safe_dump(clean, sort_keys=False, allow_unicode=True)
         load_playbook_text(text, "playbook")  # raises PlaybookError naming the field
         with transaction(self.database_url) as db:
-            tenant = _tenant(db, actor)
-            tenant.playbook_yaml = text
-            tenant.playbook_version += 1
-            audit(db, actor.tenant_id, actor.key_id, "playbook.update", f"v{tenant.playbook_version}")
-            version = tenant.playbook_version
+            version = set_playbook(_tenant(db, actor), text)
+            audit(db, actor.tenant_id, actor.key_id, "playbook.update", f"v{version}")
         self._forget_tenant(actor.tenant_id)  # this worker's next turn takes the new playbook
         return {"version": version}
 
@@ -574,8 +510,7 @@ class LiveService:
 
     def put_settings(self, actor: Actor, changes: Message) -> Message:
         with transaction(self.database_url) as db:
-            tenant = _tenant(db, actor)
-            tenant.settings = {**tenant.settings, **changes}
+            update_settings(_tenant(db, actor), changes)
             audit(db, actor.tenant_id, actor.key_id, "settings.update", "", **changes)
         # Sessions carry their tenant's redaction choice: each is rebuilt on its next turn here (other
         # workers see the change within 2 x TENANT_CACHE_SECONDS).
@@ -585,18 +520,14 @@ class LiveService:
     # --- internals --------------------------------------------------------------------------
 
     def _conversation(self, db: DbSession, actor: Actor, conversation_id: str) -> ConversationRow:
-        row = db.get(ConversationRow, conversation_id)
-        if row is None or row.tenant_id != actor.tenant_id:
+        row = conversations.find_conversation(db, actor.tenant_id, conversation_id)
+        if row is None:
             raise NotFoundError("no such conversation")
         return row
 
     def _redact_like(self, db: DbSession, actor: Actor, stored: TurnRow, text: str) -> str:
         """``text`` redacted as the stored turn was (with the turn before it as context)."""
-        previous = db.scalar(
-            select(TurnRow.text).where(
-                TurnRow.conversation_id == stored.conversation_id, TurnRow.seq == stored.seq - 1
-            )
-        )
+        previous = turns.turn_text(db, stored.conversation_id, stored.seq - 1)
         kinds = _tenant(db, actor).settings.get("redact")
         return redact(text, kinds=kinds, context=previous)[0]
 
@@ -650,7 +581,7 @@ class LiveService:
         if db is None:
             with reading(self.database_url) as fresh:
                 return self._tenant_view(tenant_id, fresh)
-        tenant = db.get(Tenant, tenant_id)
+        tenant = get_tenant(db, tenant_id)
         if tenant is None:
             raise NotFoundError("no such tenant")
         settings = tenant.settings
@@ -681,19 +612,15 @@ class LiveService:
         view = self._tenant_view(actor.tenant_id, db)
         live = self._cached(actor, conversation_id)
         if live is not None and len(live.session.history) == row.turn_count and view.serves(live.session):
-            live.row = _board_copy(row)
+            live.row = conversations.board_copy(row)
             return live
-        rows = db.execute(
-            select(TurnRow.client_id, TurnRow.speaker, TurnRow.text, TurnRow.created_at)
-            .where(TurnRow.conversation_id == conversation_id)
-            .order_by(TurnRow.seq)
-        ).all()
-        turns = [
+        rows = turns.history(db, conversation_id)
+        played = [
             Turn(id=r.client_id, speaker=r.speaker, role=Role(r.speaker), text=r.text, timestamp=r.created_at)
             for r in rows
         ]
-        session = view.engine.session(_conversation_info(row, view, turns), view.redact)
-        live = _Live(_board_copy(row), session, {r.client_id for r in rows})
+        session = view.engine.session(_conversation_info(row, view, played), view.redact)
+        live = _Live(conversations.board_copy(row), session, {r.client_id for r in rows})
         self._remember(live)
         return live
 
@@ -750,11 +677,6 @@ def _takes_new_turn(live: _Live | None, turn_id: str) -> TypeGuard[_Live]:
     return live is not None and turn_id not in live.turn_ids and live.row.status == "active"
 
 
-def _board_copy(row: ConversationRow) -> ConversationRow:
-    """A detached copy of the fields the board and the turn's write need (not the state or the record)."""
-    return ConversationRow(**{name: getattr(row, name) for name in _BOARD_FIELDS})
-
-
 def _conversation_info(row: ConversationRow, view: _TenantView, turns: list[Turn]) -> Conversation:
     zone = ZoneInfo(view.zone or "UTC")
     return Conversation(
@@ -769,7 +691,7 @@ def _conversation_info(row: ConversationRow, view: _TenantView, turns: list[Turn
 
 
 def _tenant(db: DbSession, actor: Actor) -> Tenant:
-    tenant = db.get(Tenant, actor.tenant_id)
+    tenant = get_tenant(db, actor.tenant_id)
     if tenant is None:
         raise NotFoundError("no such tenant")
     return tenant
