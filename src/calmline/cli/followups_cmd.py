@@ -8,7 +8,6 @@ from typing import Annotated
 import typer
 from rich.console import Console
 from rich.table import Table
-from sqlalchemy import select
 
 from calmline.cli.server_cmd import DatabaseOption
 from calmline.errors import InputError
@@ -17,6 +16,7 @@ from calmline.storage.audit import audit
 from calmline.storage.commitments import find_commitments, mark_done
 from calmline.storage.database import database_url, migrate, transaction
 from calmline.storage.tables import CommitmentRow, Tenant
+from calmline.storage.tenant_lookup import tenant_names
 from calmline.storage.tenants import find_tenant
 
 
@@ -62,9 +62,11 @@ def _only_tenant(url: str, tenant: str | None) -> str:
     if tenant is not None:
         return tenant
     with transaction(url) as db:
-        names = list(db.scalars(select(Tenant.name).limit(2)))
+        names = tenant_names(db, limit=2)
     if len(names) != 1:
-        raise InputError("no tenant yet" if not names else "there are several tenants: say which with --tenant")
+        raise InputError(
+            "no tenant yet" if not names else "there are several tenants: say which with --tenant"
+        )
     return names[0]
 
 

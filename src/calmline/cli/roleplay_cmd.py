@@ -304,18 +304,16 @@ def debrief_view(console: Console, result: RoleplayResult) -> None:
 
 
 def _store(result: RoleplayResult, tenant: str | None, database: str | None) -> str:
-    from sqlalchemy import select
-
     from calmline.storage.database import database_url, migrate, transaction
     from calmline.storage.roleplay import store_finished
-    from calmline.storage.tables import Tenant
+    from calmline.storage.tenant_lookup import tenant_names
     from calmline.storage.tenants import find_tenant
 
     url = database_url(database)
     migrate(url)
     with transaction(url) as db:
         if tenant is None:
-            names = list(db.scalars(select(Tenant.name).limit(2)))
+            names = tenant_names(db, limit=2)
             if len(names) != 1:
                 raise InputError(
                     "no tenant yet: create one with calmline tenant create NAME"

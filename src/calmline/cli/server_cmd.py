@@ -12,7 +12,7 @@ from rich.table import Table
 
 from calmline.storage.audit import audit
 from calmline.storage.database import DATABASE_URL_ENV, database_url, migrate, transaction
-from calmline.storage.tables import Tenant
+from calmline.storage.tenant_lookup import all_tenants
 from calmline.storage.tenants import KeyRole, create_key, create_tenant, find_tenant, list_keys, revoke_key
 
 if TYPE_CHECKING:
@@ -115,10 +115,8 @@ def tenant_list(database: DatabaseOption = None) -> None:
     """The tenants in the database."""
     url = database_url(database)
     migrate(url)
-    from sqlalchemy import select
-
     with transaction(url) as db:
-        for tenant in db.scalars(select(Tenant).order_by(Tenant.name)):
+        for tenant in all_tenants(db):
             typer.echo(f"{tenant.name}\t{tenant.created_at:%Y-%m-%d}")
 
 

@@ -10,13 +10,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import httpx
-from sqlalchemy import select
 
 from calmline.demo import example_files
 from calmline.errors import CalmlineError
 from calmline.model import Role
 from calmline.storage.database import data_dir, migrate, transaction
-from calmline.storage.tables import Tenant
+from calmline.storage.tenant_lookup import tenant_named
 from calmline.storage.tenants import create_key, create_tenant
 from calmline.transcripts import read_transcript
 
@@ -40,7 +39,7 @@ def seed(database_url: str) -> dict[str, str]:
     """The demo tenant (created if missing) and a new key for each role: role -> key."""
     migrate(database_url)
     with transaction(database_url) as db:
-        tenant = db.scalar(select(Tenant).where(Tenant.name == DEMO_TENANT))
+        tenant = tenant_named(db, DEMO_TENANT)
         keys: dict[str, str] = {}
         if tenant is None:
             tenant, keys["admin"] = create_tenant(db, DEMO_TENANT)
