@@ -231,11 +231,7 @@ TONE_MESSAGES = {
 
 
 def check_tone(d: Draft) -> list[Problem]:
-    items = [
-        (e, str(s.data.get("category", "sarcasm")))
-        for s in d.found("hostile_tone")
-        for e in s.evidence
-    ]
+    items = [(e, str(s.data.get("category", "sarcasm"))) for s in d.found("hostile_tone") for e in s.evidence]
     problems = []
     bounded = False
     for span, found in by_sentence(d.text, items).items():

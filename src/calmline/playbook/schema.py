@@ -115,7 +115,9 @@ class BusinessHours(_Strict):
             try:
                 ZoneInfo(zone)
             except (ZoneInfoNotFoundError, ValueError):
-                raise ValueError(f"unknown time zone {zone!r}; use an IANA name such as Europe/London") from None
+                raise ValueError(
+                    f"unknown time zone {zone!r}; use an IANA name such as Europe/London"
+                ) from None
         return zone
 
     def closed_at(self, moment: datetime) -> bool:
@@ -145,8 +147,12 @@ class Wellbeing(_Strict):
     """Looking after the agent (P22): how many hard contacts in a shift call for a break or a debrief."""
 
     shift_hours: float = Field(8.0, gt=0, le=24, description="Length of a shift; exposures count within it.")
-    abuse_threshold: int = Field(2, ge=1, description="Abusive contacts in a shift before a break is suggested.")
-    crisis_threshold: int = Field(1, ge=1, description="Crisis contacts in a shift before a debrief is suggested.")
+    abuse_threshold: int = Field(
+        2, ge=1, description="Abusive contacts in a shift before a break is suggested."
+    )
+    crisis_threshold: int = Field(
+        1, ge=1, description="Crisis contacts in a shift before a debrief is suggested."
+    )
     debrief: list[str] = Field(
         default_factory=list, description="The short debrief checklist offered to agent and supervisor."
     )

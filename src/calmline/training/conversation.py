@@ -591,7 +591,9 @@ def safety_rows() -> list[Row]:
             if signal == "self_harm":
                 recall, missed = explicit_recall(scored)
                 note += f"; recall on explicit statements {recall:.3f} ({len(missed)} missed)"
-                rows.append(_row(signal, name, safety_metrics(scored), latency, note) | {"explicit_recall": recall})
+                rows.append(
+                    _row(signal, name, safety_metrics(scored), latency, note) | {"explicit_recall": recall}
+                )
                 rows.append(
                     _row(
                         signal,

@@ -66,7 +66,9 @@ def embed(texts: list[str]) -> np.ndarray:
 def latency_ms(texts: list[str]) -> list[float]:
     """Milliseconds to embed each text alone on one thread, as a live turn would be (no batching)."""
     model = encoder()
-    return one_thread_ms(lambda text: model.encode([text], normalize_embeddings=True, convert_to_numpy=True), texts)
+    return one_thread_ms(
+        lambda text: model.encode([text], normalize_embeddings=True, convert_to_numpy=True), texts
+    )
 
 
 def one_thread_ms(run_one: Callable[[str], object], texts: list[str]) -> list[float]:

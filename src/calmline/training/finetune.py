@@ -89,7 +89,9 @@ def _read_cached(path: Path) -> FineTuned | None:
     try:
         # Opened here so the file is closed even when numpy cannot read it.
         with path.open("rb") as handle, np.load(handle) as saved:
-            return FineTuned(saved["dev"], float(saved["threshold"]), float(saved["latency"]), int(saved["n"]))
+            return FineTuned(
+                saved["dev"], float(saved["threshold"]), float(saved["latency"]), int(saved["n"])
+            )
     except (OSError, ValueError, KeyError, zipfile.BadZipFile):
         return None
 
@@ -143,11 +145,17 @@ def _network() -> tuple[Any, Any]:
     return Classifier(), tokenizer
 
 
-def _batches(tokenizer: Any, texts: list[str], order: list[int]) -> Iterator[tuple[list[int], dict[str, Any]]]:
+def _batches(
+    tokenizer: Any, texts: list[str], order: list[int]
+) -> Iterator[tuple[list[int], dict[str, Any]]]:
     for start in range(0, len(order), BATCH):
         chosen = order[start : start + BATCH]
         batch = tokenizer(
-            [texts[i] for i in chosen], padding=True, truncation=True, max_length=MAX_TOKENS, return_tensors="pt"
+            [texts[i] for i in chosen],
+            padding=True,
+            truncation=True,
+            max_length=MAX_TOKENS,
+            return_tensors="pt",
         )
         yield chosen, dict(batch)
 
@@ -156,7 +164,9 @@ def _train(net: Any, tokenizer: Any, texts: list[str], labels: list[int], signal
     import torch
 
     positives = sum(labels)
-    loss_of = torch.nn.BCEWithLogitsLoss(pos_weight=torch.tensor((len(labels) - positives) / max(positives, 1)))
+    loss_of = torch.nn.BCEWithLogitsLoss(
+        pos_weight=torch.tensor((len(labels) - positives) / max(positives, 1))
+    )
     optimiser = torch.optim.AdamW(net.parameters(), lr=LEARNING_RATE, weight_decay=0.01)
     steps = EPOCHS * -(-len(texts) // BATCH)
     schedule = torch.optim.lr_scheduler.LambdaLR(
