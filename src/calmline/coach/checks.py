@@ -433,7 +433,7 @@ def check_canned(d: Draft) -> list[Problem]:
         for item in signal.evidence:
             span = sentence_at(d.text, item.span[0])
             # Said again on purpose (a promise restated), it needs new framing, not new content.
-            rewrites = [
+            rewrites: list[tuple[Edit, ...]] = [
                 (Edit(*span, _prefixed(prefix)),) for prefix in d.words_for("reconfirm", "P06", count=1)
             ]
             rewrites += replacing(span, d.words_for("fresh_angle", "P06", count=1))

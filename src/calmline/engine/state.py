@@ -116,7 +116,7 @@ class StateTracker:
 
     def __init__(self, playbook: Playbook) -> None:
         self.model = playbook.escalation
-        self.weights = {**DEFAULT_WEIGHTS, **self.model.weights}
+        self.weights: dict[str, float] = DEFAULT_WEIGHTS | self.model.weights
         self.checklist = playbook.emergency.checklist
 
     def update(

@@ -12,6 +12,7 @@ from calmline.model import AlertKind, Audience, Channel, CustomerState, Practice
 from calmline.signals import AGENT_SIGNALS, CUSTOMER_SIGNALS
 
 Scalar = float | int | bool | str
+Weekday = Literal["mon", "tue", "wed", "thu", "fri", "sat", "sun"]
 
 
 class _Strict(BaseModel):
@@ -98,13 +99,15 @@ class EmergencyProcedure(_Strict):
     notify: list[Audience] = Field(default_factory=lambda: [Audience.supervisor])
 
 
+def _working_week() -> list[Weekday]:
+    return ["mon", "tue", "wed", "thu", "fri"]
+
+
 class BusinessHours(_Strict):
     timezone: str | None = Field(
         None, description="IANA zone, e.g. America/New_York; unset: the conversation's own local time."
     )
-    days: list[Literal["mon", "tue", "wed", "thu", "fri", "sat", "sun"]] = Field(
-        default_factory=lambda: ["mon", "tue", "wed", "thu", "fri"]
-    )
+    days: list[Weekday] = Field(default_factory=_working_week)
     open: time = time(8, 0)
     close: time = time(18, 0)
 

@@ -700,7 +700,11 @@ def print_sweep(thresholds: Sequence[float] = (0.3, 0.4, 0.5, 0.6, 0.7)) -> None
         "\nalert threshold vs cga_wiki dev forecast and cucom_ecommerce dev alert rate (peak risk ≥ threshold):"
     )
     for cut in thresholds:
-        result = forecast_result(dev, fired=lambda t, cut=cut: t.peak >= cut)
+
+        def fired(t: ForecastTrace, cut: float = cut) -> bool:
+            return t.peak >= cut
+
+        result = forecast_result(dev, fired=fired)
         m = result.metrics
         rate = sum(t.peak >= cut for t in chats) / len(chats)
         print(

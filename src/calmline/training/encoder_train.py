@@ -86,7 +86,8 @@ def _seed_everything(torch: Any) -> None:
 def _network(torch: Any, encoder: Any) -> Any:
     nn = torch.nn
 
-    class HeadedEncoder(nn.Module):
+    # The base is torch's, handed in at run time (the train extra): mypy sees an Any, not a class.
+    class HeadedEncoder(nn.Module):  # type: ignore[name-defined,misc]
         """The encoder, mean pooling over real tokens, and two linear outputs: one logit per head, and
         the emergency kind's logits."""
 
@@ -125,7 +126,10 @@ def _pos_weights(examples: Sequence[Example]) -> np.ndarray:
     labels = np.array([e.labels for e in examples])
     positives = (labels == 1).sum(0)
     negatives = (labels == 0).sum(0)
-    return np.clip(np.sqrt(negatives / np.maximum(positives, 1)), 1.0, POS_WEIGHT_CAP).astype(np.float32)
+    weights: np.ndarray = np.clip(np.sqrt(negatives / np.maximum(positives, 1)), 1.0, POS_WEIGHT_CAP).astype(
+        np.float32
+    )
+    return weights
 
 
 @dataclass(frozen=True, slots=True)

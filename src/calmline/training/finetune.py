@@ -131,7 +131,8 @@ def _network() -> tuple[Any, Any]:
     transformer = copy.deepcopy(encoder[0].auto_model)  # the shared frozen encoder must stay untouched
     tokenizer = encoder.tokenizer
 
-    class Classifier(torch.nn.Module):
+    # torch is the train extra, not installed where mypy runs: its Module is an Any.
+    class Classifier(torch.nn.Module):  # type: ignore[misc]
         def __init__(self) -> None:
             super().__init__()
             self.encoder = transformer
