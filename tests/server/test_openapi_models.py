@@ -17,7 +17,8 @@ NOT_JSON = {"GET /v1/records/{conversation_id}/report.html"}
 
 @pytest.fixture
 def spec(client: httpx.Client) -> dict[str, Any]:
-    return client.get("/openapi.json").json()
+    document: dict[str, Any] = client.get("/openapi.json").json()
+    return document
 
 
 def _success(operation: dict[str, Any]) -> dict[str, Any]:

@@ -90,7 +90,7 @@ def create_app(settings: Settings | None = None, console: Callable[[FastAPI], No
     app.include_router(api_router)
     if console is not None:  # the shell that runs the server mounts the browser console, if it wants one
         console(app)
-    app.add_middleware(BodyLimit, max_bytes=settings.max_body_bytes)  # type: ignore[arg-type]
+    app.add_middleware(BodyLimit, max_bytes=settings.max_body_bytes)
     return app
 
 

@@ -231,7 +231,8 @@ class WebhookCreated(WebhookPublic):
 class RecordSummary(BoardEntry):
     agent: str
     outcome: str
-    mood: MoodBody
+    # The record's mood (start, end, lowest, in words) in place of the board's last reading.
+    mood: MoodBody  # type: ignore[assignment]
     score: float | None
     alerts: list[str] = Field(description="Kinds of alert the conversation raised.")
     commitments: int
@@ -280,8 +281,12 @@ class PersonaPublic(_Public):
     description: str = Field(description="The backstory's opening sentences.")
 
 
-class PersonaListed(PersonaPublic):
+class _Identified(_Public):
     id: str
+
+
+class PersonaListed(PersonaPublic, _Identified):
+    """A persona to choose (the base classes' order puts ``id`` first)."""
 
 
 class RoleplaySummary(_Public):

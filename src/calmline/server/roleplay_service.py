@@ -1,4 +1,4 @@
-"""Routes for role-play training: personas, sessions a trainee plays reply by reply, and trainee progress.
+"""Role-play training without HTTP: personas, sessions a trainee plays reply by reply, and trainee progress.
 
 A live session is kept as its stored turns: each reply rebuilds the simulation from the persona, the
 seed and the trainee's earlier replies (deterministic), so any worker can take the next reply. Replies

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -95,7 +96,7 @@ def add_pages(app: FastAPI) -> None:
         return {"seq": board_head(db, actor.tenant_id)}
 
 
-def _page_route(app: FastAPI, page: Page, render: Any) -> None:
+def _page_route(app: FastAPI, page: Page, render: Callable[..., HTMLResponse]) -> None:
     template = f"{page.name}.html.j2"
 
     @app.get(page.path, include_in_schema=False, name=f"console-{page.name}")

@@ -1,8 +1,4 @@
-"""Routes of role-play training: personas, sessions a trainee plays reply by reply, and trainee progress.
-
-Who trains is decided by the key (see ``roleplay_service``): an agent key trains under its own name and
-sees only its own sessions; a supervisor, qa or admin key is a trainer for its whole tenant.
-"""
+"""Routes of role-play training: personas, sessions played reply by reply, trainee progress (``roleplay_service``)."""
 
 from __future__ import annotations
 
