@@ -324,7 +324,7 @@ class RoleplaySession(RoleplayView):
 
 class RoleplayAnswer(_Public):
     reply: str = Field(description="The trainee's reply as kept (redacted).")
-    customer: str = Field(description="The customer's answer.")
+    customer: str | None = Field(description="The customer's answer (null when they said nothing more).")
     mood: float
     change: float
     band: str
