@@ -150,3 +150,21 @@ def test_real_responses_validate_against_their_declared_models(
         f"{method.upper()} {path}" for path, operations in spec["paths"].items() for method in operations
     }
     assert every_json_route - NOT_JSON == call.seen
+
+
+def test_error_answers_validate_against_the_declared_error_body(
+    client: httpx.Client, spec: dict[str, Any], tenant: Tenant
+) -> None:
+    cid = client.post("/v1/conversations", headers=tenant.headers("agent")).json()["id"]
+    turns = "/v1/conversations/{conversation_id}/turns"
+    answers = {
+        401: client.post(turns.format(conversation_id=cid), json={}),
+        403: client.post(turns.format(conversation_id=cid), json={}, headers=tenant.headers("qa")),
+        422: client.post(turns.format(conversation_id=cid), json={"id": ""}, headers=tenant.headers("agent")),
+    }
+    for status, answer in answers.items():
+        assert answer.status_code == status, answer.text
+        declared = spec["paths"][turns]["post"]["responses"][str(status)]
+        schema = declared["content"]["application/json"]["schema"]
+        jsonschema.validate(answer.json(), {**schema, "components": spec["components"]})
+    assert answers[422].json()["problems"]

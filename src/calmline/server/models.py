@@ -90,6 +90,23 @@ class _Public(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
 
+# --- errors ---------------------------------------------------------------------------------
+
+
+class Problem(_Public):
+    field: str = Field(description="Where in the request, e.g. 'text' or 'query.limit'.")
+    problem: str
+
+
+class ErrorBody(_Public):
+    """Every error answer: what went wrong; a request the server cannot read also lists its problems."""
+
+    detail: str
+    problems: list[Problem] | None = Field(
+        None, description="Only when the request's shape is wrong: up to ten (the input is never echoed)."
+    )
+
+
 # --- operations -----------------------------------------------------------------------------
 
 
