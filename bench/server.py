@@ -122,20 +122,65 @@ def percentiles(samples: list[float]) -> dict[str, float]:
     return {"p50": statistics.median(ordered) * 1000, "p95": pick(0.95), "p99": pick(0.99)}
 
 
-def server_rss_mb(pid: int) -> float:
-    """RSS of the server and its worker processes."""
-    total = 0
+def server_processes(pid: int) -> list[Path]:
+    """/proc entries of the server and its worker processes."""
+    found = []
     for proc in Path("/proc").iterdir():
         if not proc.name.isdigit():
             continue
         try:
+            if proc.name == str(pid) or f"PPid:\t{pid}\n" in (proc / "status").read_text():
+                found.append(proc)
+        except OSError:
+            continue
+    return found
+
+
+def server_rss_mb(pid: int) -> float:
+    """RSS of the server and its worker processes."""
+    total = 0
+    for proc in server_processes(pid):
+        try:
             status = (proc / "status").read_text()
-            if proc.name != str(pid) and f"PPid:\t{pid}\n" not in status:
-                continue
             total += int(next(line.split()[1] for line in status.splitlines() if line.startswith("VmRSS")))
         except (OSError, StopIteration):
             continue
     return total / 1024
+
+
+TICK = os.sysconf("SC_CLK_TCK")
+
+
+@dataclass
+class CpuClock:
+    """CPU seconds so far: the whole machine's busy time, the server's (and its workers'), this process's."""
+
+    machine: float
+    server: float
+    client: float
+
+    @classmethod
+    def now(cls, server_pid: int) -> CpuClock:
+        fields = [int(x) for x in Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:]]
+        idle = fields[3] + fields[4]  # idle and iowait
+        server = 0
+        for proc in server_processes(server_pid):
+            try:
+                stat = (proc / "stat").read_text().rsplit(")", 1)[1].split()
+                server += int(stat[11]) + int(stat[12])  # utime, stime
+            except (OSError, IndexError):
+                continue
+        return cls((sum(fields[:8]) - idle) / TICK, server / TICK, _cpu_seconds())
+
+    def since(self, start: CpuClock, seconds: float) -> str:
+        """The CPUs in use between ``start`` and now, by whom: the load the figures were taken under."""
+        machine, server = (self.machine - start.machine) / seconds, (self.server - start.server) / seconds
+        client = (self.client - start.client) / seconds
+        other = max(0.0, machine - server - client)
+        return (
+            f"{machine:.2f} of {os.cpu_count()} CPUs busy (server {server:.2f}, load generator {client:.2f}, "
+            f"other processes {other:.2f}); load average {os.getloadavg()[0]:.2f}"
+        )
 
 
 class RssSampler(threading.Thread):
@@ -309,7 +354,8 @@ class Run:
     saturated_trivial: Figures
     idle_rss: float
     peak_rss: float
-    client_cpu: float
+    live_load: str
+    saturated_load: str
 
 
 async def measure(args: argparse.Namespace, port: int, key: str, rss: RssSampler) -> Run:
@@ -318,17 +364,28 @@ async def measure(args: argparse.Namespace, port: int, key: str, rss: RssSampler
     await asyncio.sleep(1.0)
     idle_rss = server_rss_mb(rss.pid)
     busy = conversations[: min(args.saturate, args.conversations)]
+    began = CpuClock.now(rss.pid)
     live_turns = await paced([c.turn for c in conversations], args.turns, args.think)
-    cpu_began = _cpu_seconds()
+    live_load = CpuClock.now(rss.pid).since(began, live_turns.elapsed)
+    began = CpuClock.now(rss.pid)
     saturated_turns = await saturated([c.turn for c in busy], args.saturate_turns)
-    client_cpu = (_cpu_seconds() - cpu_began) / saturated_turns.elapsed
+    saturated_load = CpuClock.now(rss.pid).since(began, saturated_turns.elapsed)
     peak_rss = rss.peak
     live_trivial = await paced([c.health for c in conversations], args.turns, args.think)
     saturated_trivial = await saturated([c.health for c in busy], args.saturate_turns)
     for conversation in conversations:
         await conversation.stream.close()
         await conversation.http.close()
-    return Run(live_turns, live_trivial, saturated_turns, saturated_trivial, idle_rss, peak_rss, client_cpu)
+    return Run(
+        live_turns,
+        live_trivial,
+        saturated_turns,
+        saturated_trivial,
+        idle_rss,
+        peak_rss,
+        live_load,
+        saturated_load,
+    )
 
 
 def _cpu_seconds() -> float:
@@ -339,8 +396,7 @@ def _cpu_seconds() -> float:
 def report(args: argparse.Namespace, database_url: str, run: Run) -> None:
     print(
         f"calmline server benchmark: {args.conversations} live conversations, {args.workers} worker(s), "
-        f"{database_url.split(':')[0]}, {os.cpu_count()} CPUs shared with the load generator (which used "
-        f"{run.client_cpu:.2f} of a CPU while saturating)"
+        f"{database_url.split(':')[0]}, {os.cpu_count()} CPUs shared with the load generator"
     )
     header = f"{'':38}{'p50 ms':>9}{'p95 ms':>9}{'p99 ms':>9}{'per s':>9}"
     print(
@@ -351,12 +407,14 @@ def report(args: argparse.Namespace, database_url: str, run: Run) -> None:
     _row("trivial GET /health", run.live_trivial.latencies["http"], run.live_trivial.rate)
     _row("turn -> HTTP response (guidance)", run.live_turns.latencies["http"], run.live_turns.rate)
     _row("turn -> agent stream event", run.live_turns.latencies["event"], run.live_turns.rate)
+    print(f"machine during the turns: {run.live_load}")
     busy = min(args.saturate, args.conversations)
     print(f"\nsaturated: {busy} conversations post back to back, {args.saturate_turns} turns each")
     print(header)
     _row("trivial GET /health", run.saturated_trivial.latencies["http"], run.saturated_trivial.rate)
     _row("turn -> HTTP response (guidance)", run.saturated_turns.latencies["http"], run.saturated_turns.rate)
     _row("turn -> agent stream event", run.saturated_turns.latencies["event"], run.saturated_turns.rate)
+    print(f"machine during the turns: {run.saturated_load}")
     live = percentiles(run.live_turns.latencies["event"])
     live_trivial = percentiles(run.live_trivial.latencies["http"])
     print(

@@ -15,14 +15,11 @@ from calmline.roleplay import read_script
 from tests.server.support import ServerProcess, Tenant
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "roleplay"
-# The app with the role-play routes, whether or not server/app.py registers them yet.
+# The app as `calmline serve` builds it (its role-play routes included).
 APP = (
     "import uvicorn, sys\n"
     "from calmline.server.app import create_app\n"
-    "from calmline.server.roleplay_routes import add_roleplay_routes\n"
     "app = create_app()\n"
-    "if not any(getattr(r, 'path', '').startswith('/v1/roleplay') for r in app.routes):\n"
-    "    add_roleplay_routes(app)\n"
     "uvicorn.run(app, host='127.0.0.1', port=int(sys.argv[1]), log_level='warning')\n"
 )
 

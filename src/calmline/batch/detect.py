@@ -9,7 +9,7 @@ import signal
 import sys
 import tempfile
 from collections import Counter, deque
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Generator, Iterable, Iterator, Sequence
 from contextlib import closing, contextmanager, nullcontext
 from dataclasses import dataclass, field
 from functools import cache
@@ -409,7 +409,7 @@ def _chunks(lines: Iterable[tuple[int, bytes | None, int]]) -> Iterator[_Chunk]:
 
 def _scored_chunks(
     chunks: Iterable[_Chunk], options: DetectOptions, workers: int
-) -> Iterator[tuple[int, list[ScoredLine]]]:
+) -> Generator[tuple[int, list[ScoredLine]], None, None]:
     """(input bytes, scored lines) per chunk, in input order, scored here or by ``workers`` processes."""
     if workers <= 1:
         for chunk in chunks:

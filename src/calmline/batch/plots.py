@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import io
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 
 import matplotlib
 
@@ -11,6 +11,7 @@ matplotlib.use("Agg")  # no display: figures are only ever rendered to SVG text
 
 import matplotlib.pyplot as plt
 import numpy as np
+from matplotlib.figure import Figure
 
 from calmline.batch.stats import Estimate
 
@@ -112,7 +113,7 @@ def theme_counts(labels: Sequence[str], counts: Sequence[int]) -> str:
     return _svg(figure)
 
 
-def themes_over_time(periods: Sequence[str], series: dict[str, Sequence[int]], *, period: str) -> str:
+def themes_over_time(periods: Sequence[str], series: Mapping[str, Sequence[int]], *, period: str) -> str:
     """Complaint turns per theme per period (the largest themes)."""
     figure, axes = plt.subplots(figsize=(8, 3))
     for label, counts in series.items():
@@ -135,7 +136,7 @@ def _error_bars(estimates: Sequence[Estimate], scale: float) -> np.ndarray:
     return bars
 
 
-def _svg(figure: plt.Figure) -> str:
+def _svg(figure: Figure) -> str:
     figure.tight_layout()
     buffer = io.StringIO()
     figure.savefig(buffer, format="svg", metadata={"Date": None})

@@ -137,9 +137,10 @@ def _load_conversations(out: Path) -> pd.DataFrame:
 
 def _read_json(path: Path) -> dict[str, Any] | None:
     try:
-        return json.loads(path.read_text(encoding="utf-8"))
+        data: dict[str, Any] = json.loads(path.read_text(encoding="utf-8"))
     except (OSError, json.JSONDecodeError):
         return None
+    return data
 
 
 def _overview(frame: pd.DataFrame, summary: dict[str, Any] | None) -> dict[str, Any]:

@@ -97,7 +97,8 @@ class RayRunner:
         if not ray.is_initialized():
             _start_ray(ray, address, workers)
         # On a cluster the window follows the cluster's size, not this machine's.
-        cpus = int(ray.cluster_resources().get("CPU", workers)) if address else workers
+        # ray leaves cluster_resources unannotated.
+        cpus = int(ray.cluster_resources().get("CPU", workers)) if address else workers  # type: ignore[no-untyped-call]
         self.in_flight = max(1, cpus) * IN_FLIGHT_PER_WORKER
         self._analyze = ray.remote(num_cpus=1)(analyze_chunk)
 

@@ -24,7 +24,7 @@ from __future__ import annotations
 import csv
 import hashlib
 import json
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from itertools import groupby
@@ -273,7 +273,7 @@ def _parquet_rows(path: Path) -> Iterator[tuple[str, dict[str, Any]]]:
                 yield f"row {number}", row
 
 
-def _check_columns(columns: list[str]) -> None:
+def _check_columns(columns: Sequence[str]) -> None:
     missing = [name for name in REQUIRED_COLUMNS if name not in columns]
     if missing:
         raise _BadFileError(f"missing column(s) {', '.join(missing)}; found {', '.join(columns) or 'none'}")

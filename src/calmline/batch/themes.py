@@ -570,7 +570,9 @@ def _centre(vectors: np.ndarray, rows: np.ndarray) -> np.ndarray:
 
 def _unit_rows(matrix: np.ndarray) -> np.ndarray:
     norms = np.linalg.norm(matrix, axis=1, keepdims=True)
-    return np.divide(matrix, norms, out=np.zeros_like(matrix), where=norms > 0)
+    unit = np.zeros_like(matrix)
+    np.divide(matrix, norms, out=unit, where=norms > 0)
+    return unit
 
 
 def _quote(text: str, limit: int = 240) -> str:

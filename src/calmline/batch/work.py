@@ -49,7 +49,8 @@ class ChunkResult:
 
     @property
     def analysed(self) -> int:
-        return self.conversations.num_rows
+        rows: int = self.conversations.num_rows
+        return rows
 
 
 def analyze_chunk(chunk: Chunk, setup: Setup) -> ChunkResult:

@@ -73,7 +73,9 @@ def _train_encoder(data: Path | None, out: Path | None) -> None:
     folder = out or ENCODER_DIR
     heads = build(data_dir(data), folder, log=lambda message: err.print(message))
     write_card(folder, data_dir(data), log=lambda message: err.print(message))
-    typer.echo(f"encoder written to {folder} ({heads['trained']['minutes']} min); model card {folder / 'README.md'}")
+    typer.echo(
+        f"encoder written to {folder} ({heads['trained']['minutes']} min); model card {folder / 'README.md'}"
+    )
 
 
 def eval_command(
@@ -132,10 +134,10 @@ def eval_command(
             raise InputError(f"no report part {', '.join(unknown)}; parts: {', '.join(PARTS)}")
         typer.echo(_parts(part, data))
         return
-    from calmline.training import embedding
+    from calmline.training import embedding as minilm
     from calmline.training.evaluate import evaluate, markdown, rich_table
 
-    if fine_tune and not embedding.available():
+    if fine_tune and not minilm.available():
         from calmline.errors import InputError
 
         raise InputError(

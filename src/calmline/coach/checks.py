@@ -231,11 +231,7 @@ TONE_MESSAGES = {
 
 
 def check_tone(d: Draft) -> list[Problem]:
-    items = [
-        (e, str(s.data.get("category", "sarcasm")))
-        for s in d.found("hostile_tone")
-        for e in s.evidence
-    ]
+    items = [(e, str(s.data.get("category", "sarcasm"))) for s in d.found("hostile_tone") for e in s.evidence]
     problems = []
     bounded = False
     for span, found in by_sentence(d.text, items).items():
@@ -437,7 +433,7 @@ def check_canned(d: Draft) -> list[Problem]:
         for item in signal.evidence:
             span = sentence_at(d.text, item.span[0])
             # Said again on purpose (a promise restated), it needs new framing, not new content.
-            rewrites = [
+            rewrites: list[tuple[Edit, ...]] = [
                 (Edit(*span, _prefixed(prefix)),) for prefix in d.words_for("reconfirm", "P06", count=1)
             ]
             rewrites += replacing(span, d.words_for("fresh_angle", "P06", count=1))

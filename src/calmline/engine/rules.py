@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import zlib
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
 from calmline.engine.context import Context
 from calmline.engine.state import FIRES, Scores
@@ -19,7 +20,7 @@ from calmline.model import (
     Signal,
     Turn,
 )
-from calmline.playbook.schema import AbuseStep, AlertAction, Condition, Playbook, Rule, TurnCondition
+from calmline.playbook.schema import AbuseStep, AlertAction, Condition, Playbook, Rule, Scalar, TurnCondition
 
 MAX_SUGGESTIONS = 2
 MAX_CARDS = 2
@@ -173,10 +174,9 @@ class RuleBook:
             )
         if name == "emergency" and state.emergency is not None:
             missing = _missing(state)
-            step = "capture " + ", ".join(missing) if missing else "route urgently"
             return Procedure(
                 name="emergency",
-                step=step,
+                step="capture " + ", ".join(missing) if missing else "route urgently",
                 instructions=book.emergency.instructions,
                 checklist=list(state.emergency.checklist),
                 notify=list(book.emergency.notify),
@@ -248,7 +248,7 @@ def _missing(state: CustomerState) -> list[str]:
     return [item.label for item in state.emergency.checklist if not item.done]
 
 
-DERIVED = {
+DERIVED: dict[str, Callable[[CustomerState], int | bool]] = {
     "unanswered_grievances": _unanswered,
     "addressed_grievances": _addressed,
     "emergency_missing": lambda state: len(_missing(state)),
@@ -268,7 +268,8 @@ def _state_value(state: CustomerState, name: str) -> object:
 
 
 def _compare(value: object, cond: Condition) -> bool:
-    checks = (
+    # Any: a condition compares whatever the state holds with the playbook's value, as Python would.
+    checks: tuple[tuple[Scalar | None, Callable[[Any, Any], bool]], ...] = (
         (cond.eq, lambda v, c: v == c),
         (cond.ne, lambda v, c: v != c),
         (cond.gte, lambda v, c: v is not None and v >= c),

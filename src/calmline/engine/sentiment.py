@@ -20,16 +20,18 @@ class _LinearAnalyzer(SentimentIntensityAnalyzer):  # type: ignore[misc]
     def _negation_check(valence: float, words_and_emoticons: list[str], start_i: int, i: int) -> float:
         # Called only when i > start_i, so the three words before i are all it reads.
         first = max(0, i - 3)
-        return SentimentIntensityAnalyzer._negation_check(
+        checked: float = SentimentIntensityAnalyzer._negation_check(
             valence, words_and_emoticons[first : i + 1], start_i, i - first
         )
+        return checked
 
     @staticmethod
     def _special_idioms_check(valence: float, words_and_emoticons: list[str], i: int) -> float:
         # Called only when i > 2; it reads words i-3 … i+2.
-        return SentimentIntensityAnalyzer._special_idioms_check(
+        checked: float = SentimentIntensityAnalyzer._special_idioms_check(
             valence, words_and_emoticons[i - 3 : i + 3], 3
         )
+        return checked
 
     @staticmethod
     def _but_check(words_and_emoticons: list[str], sentiments: list[float]) -> list[float]:

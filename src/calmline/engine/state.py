@@ -64,7 +64,14 @@ DEFAULT_WEIGHTS = {
 }
 """Hand-set weights of the escalation forecast (the playbook's ``escalation.weights`` override them)."""
 
-WINDOW_FEATURES = ("blame", "heat", "sustained_negativity", "pressing_questions", "second_person", "discontent")
+WINDOW_FEATURES = (
+    "blame",
+    "heat",
+    "sustained_negativity",
+    "pressing_questions",
+    "second_person",
+    "discontent",
+)
 """The features read from the customer's recent turns (``window_features``); the rest come from the state."""
 
 FORECAST_WINDOW = 4
@@ -76,8 +83,15 @@ mood and intensity features already answer that turn), so the window cues wait f
 
 
 PROBLEM_STATED = (
-    "grievance", "request", "company_fault", "customer_error", "manager_request", "emergency", "churn_threat",
-    "self_harm", "violence_threat",
+    "grievance",
+    "request",
+    "company_fault",
+    "customer_error",
+    "manager_request",
+    "emergency",
+    "churn_threat",
+    "self_harm",
+    "violence_threat",
 )
 """Signals that show the customer has said what is wrong or what they want."""
 
@@ -102,7 +116,7 @@ class StateTracker:
 
     def __init__(self, playbook: Playbook) -> None:
         self.model = playbook.escalation
-        self.weights = {**DEFAULT_WEIGHTS, **self.model.weights}
+        self.weights: dict[str, float] = DEFAULT_WEIGHTS | self.model.weights
         self.checklist = playbook.emergency.checklist
 
     def update(
@@ -351,7 +365,12 @@ def turn_cues(text: str, scores: Scores) -> TurnCues:
     # iSarcasmEval dev) to move the forecast; it stays a signal the agent sees.
     discontent = scores.fires("churn_threat")
     return TurnCues(
-        negative=negative, blame=aimed, heat=heat, question=asked, second_person=addressed, discontent=discontent
+        negative=negative,
+        blame=aimed,
+        heat=heat,
+        question=asked,
+        second_person=addressed,
+        discontent=discontent,
     )
 
 

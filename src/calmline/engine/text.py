@@ -6,7 +6,9 @@ import re
 from bisect import bisect_left, bisect_right
 from collections.abc import Iterable, Sequence
 from functools import lru_cache
-from re import _constants, _parser  # the standard library's regex parser: which characters begin a phrase
+
+# The standard library's regex parser: which characters begin a phrase. Private, so typeshed has no stubs.
+from re import _constants, _parser  # type: ignore[attr-defined]
 from typing import Any
 
 from calmline.model import Evidence

@@ -12,6 +12,7 @@ from calmline.model import AlertKind, Audience, Channel, CustomerState, Practice
 from calmline.signals import AGENT_SIGNALS, CUSTOMER_SIGNALS
 
 Scalar = float | int | bool | str
+Weekday = Literal["mon", "tue", "wed", "thu", "fri", "sat", "sun"]
 
 
 class _Strict(BaseModel):
@@ -98,13 +99,15 @@ class EmergencyProcedure(_Strict):
     notify: list[Audience] = Field(default_factory=lambda: [Audience.supervisor])
 
 
+def _working_week() -> list[Weekday]:
+    return ["mon", "tue", "wed", "thu", "fri"]
+
+
 class BusinessHours(_Strict):
     timezone: str | None = Field(
         None, description="IANA zone, e.g. America/New_York; unset: the conversation's own local time."
     )
-    days: list[Literal["mon", "tue", "wed", "thu", "fri", "sat", "sun"]] = Field(
-        default_factory=lambda: ["mon", "tue", "wed", "thu", "fri"]
-    )
+    days: list[Weekday] = Field(default_factory=_working_week)
     open: time = time(8, 0)
     close: time = time(18, 0)
 
@@ -115,7 +118,9 @@ class BusinessHours(_Strict):
             try:
                 ZoneInfo(zone)
             except (ZoneInfoNotFoundError, ValueError):
-                raise ValueError(f"unknown time zone {zone!r}; use an IANA name such as Europe/London") from None
+                raise ValueError(
+                    f"unknown time zone {zone!r}; use an IANA name such as Europe/London"
+                ) from None
         return zone
 
     def closed_at(self, moment: datetime) -> bool:
@@ -145,8 +150,12 @@ class Wellbeing(_Strict):
     """Looking after the agent (P22): how many hard contacts in a shift call for a break or a debrief."""
 
     shift_hours: float = Field(8.0, gt=0, le=24, description="Length of a shift; exposures count within it.")
-    abuse_threshold: int = Field(2, ge=1, description="Abusive contacts in a shift before a break is suggested.")
-    crisis_threshold: int = Field(1, ge=1, description="Crisis contacts in a shift before a debrief is suggested.")
+    abuse_threshold: int = Field(
+        2, ge=1, description="Abusive contacts in a shift before a break is suggested."
+    )
+    crisis_threshold: int = Field(
+        1, ge=1, description="Crisis contacts in a shift before a debrief is suggested."
+    )
     debrief: list[str] = Field(
         default_factory=list, description="The short debrief checklist offered to agent and supervisor."
     )

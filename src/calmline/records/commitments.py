@@ -179,9 +179,9 @@ def _in_turn(turn: TurnAnalysis, speaker: str, last_party: str | None) -> list[_
             )
         )
     for m in THIRD_PARTY.finditer(text):
-        owner = _third_party_owner(m.group("owner"), text, m.start(), speaker, last_party)
-        if owner is not None:
-            candidates.append(_found(turn, m.start(), _clause_end(text, m.start()), owner))
+        party = _third_party_owner(m.group("owner"), text, m.start(), speaker, last_party)
+        if party is not None:
+            candidates.append(_found(turn, m.start(), _clause_end(text, m.start()), party))
     for m in REMINDER.finditer(text):
         candidates.append(_found(turn, m.start("what"), m.end("what"), speaker))
     kept: list[_Found] = []

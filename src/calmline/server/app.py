@@ -1,4 +1,4 @@
-"""The FastAPI application: routes, error bodies, limits, metrics and the background webhook sender."""
+"""The FastAPI application: its parts, the routers (``routes/``), error bodies, limits and background tasks."""
 
 from __future__ import annotations
 
@@ -6,18 +6,12 @@ import asyncio
 import contextlib
 import gc
 import logging
-import os
-import time
 import uuid
 from collections.abc import AsyncIterator, Callable
-from datetime import UTC, datetime
-from typing import Annotated, Any, Literal
 
-from fastapi import Body, Depends, FastAPI, HTTPException, Query, Request, WebSocket
+from fastapi import FastAPI, HTTPException, Request
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse, Response
-from pydantic import BaseModel
-from sqlalchemy import text
+from fastapi.responses import JSONResponse
 from sqlalchemy.exc import DataError, DBAPIError, OperationalError
 from starlette.concurrency import run_in_threadpool
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
@@ -27,40 +21,25 @@ from calmline.errors import (
     CalmlineError,
     ConflictError,
     InputError,
+    NotAllowedError,
     NotFoundError,
     PlaybookError,
 )
-from calmline.server import metrics, streams
 from calmline.server.bus import make_bus
-from calmline.server.delivery import Deliverer, check_url, webhook_secret
-from calmline.server.inputs import AckIn, ConversationIn, DraftIn, SettingsIn, TurnIn, WebhookIn
+from calmline.server.delivery import Deliverer
 from calmline.server.ledger import Ledger
-from calmline.server.ledger_routes import add_ledger_routes
-from calmline.server.roleplay_routes import add_roleplay_routes
-from calmline.server.security import KeyCheck, RateLimit, require
-from calmline.server.service import Actor, LiveService
+from calmline.server.roleplay_service import RoleplayService
+from calmline.server.routes import api_router
+from calmline.server.security import KeyCheck, RateLimit
+from calmline.server.service import LiveService
 from calmline.server.settings import Settings, secret_key
-from calmline.storage.audit import audit
-from calmline.storage.database import connect, migrate, transaction
-from calmline.storage.events import conversation_stream, tenant_stream
-from calmline.storage.webhooks import add_webhook, tenant_webhooks
+from calmline.storage.database import migrate
 
 log = logging.getLogger("calmline.server")
-
-AGENT = require("agent", "supervisor")
-READER = require("agent", "supervisor", "qa")
-SUPERVISOR = require("supervisor")
-SUPERVISOR_OR_QA = require("supervisor", "qa")
-ADMIN = require()
-
 
 # Young collections every 5,000 net allocations (Python's default: 700), the middle one every 10 of those,
 # a full pass every 200 middle ones (default 10) and only once long-lived objects grew by a quarter.
 GC_THRESHOLDS = (5_000, 10, 200)
-
-
-class Created(BaseModel):
-    id: str
 
 
 def create_app(settings: Settings | None = None, console: Callable[[FastAPI], None] | None = None) -> FastAPI:
@@ -106,13 +85,12 @@ def create_app(settings: Settings | None = None, console: Callable[[FastAPI], No
         settings.database_url, app.state.server_key, settings.webhook_poll_seconds
     )
     app.state.ledger = Ledger(settings.database_url, app.state.bus.publish, app.state.service.playbook_of)
+    app.state.roleplay = RoleplayService(settings.database_url, app.state.service.playbook_of)
     _error_handlers(app)
-    _routes(app)
-    add_ledger_routes(app, _aware)
-    add_roleplay_routes(app)
+    app.include_router(api_router)
     if console is not None:  # the shell that runs the server mounts the browser console, if it wants one
         console(app)
-    app.add_middleware(BodyLimit, max_bytes=settings.max_body_bytes)  # type: ignore[arg-type]
+    app.add_middleware(BodyLimit, max_bytes=settings.max_body_bytes)
     return app
 
 
@@ -170,6 +148,10 @@ def _error_handlers(app: FastAPI) -> None:
     @app.exception_handler(NotFoundError)
     async def not_found(_: Request, exc: NotFoundError) -> JSONResponse:
         return detail(404, str(exc))
+
+    @app.exception_handler(NotAllowedError)
+    async def not_allowed(_: Request, exc: NotAllowedError) -> JSONResponse:
+        return detail(403, str(exc))
 
     @app.exception_handler(ConflictError)
     async def conflict(_: Request, exc: ConflictError) -> JSONResponse:
@@ -246,185 +228,3 @@ async def _too_large(send: Send, limit: int) -> None:
         {"type": "http.response.start", "status": 413, "headers": [(b"content-type", b"application/json")]}
     )
     await send({"type": "http.response.body", "body": body})
-
-
-# --- routes ---------------------------------------------------------------------------------
-
-
-def _routes(app: FastAPI) -> None:
-    service: LiveService = app.state.service
-    settings: Settings = app.state.settings
-
-    @app.get("/health", tags=["ops"])
-    def health() -> dict[str, Any]:
-        """Liveness: the process answers (and says which worker process it is)."""
-        return {"status": "ok", "worker": os.getpid()}
-
-    @app.get("/ready", tags=["ops"])
-    def ready() -> JSONResponse:
-        """Readiness: the database (and Redis, when configured) answer."""
-        checks = {"database": _database_ok(settings.database_url)}
-        if settings.redis_url:
-            checks["redis"] = _redis_ok(settings.redis_url)
-        ok = all(checks.values())
-        return JSONResponse({"ready": ok, "checks": checks}, status_code=200 if ok else 503)
-
-    @app.get("/metrics", tags=["ops"], include_in_schema=False)
-    def metrics_page() -> Response:
-        body, content_type = metrics.exposition()
-        return Response(body, media_type=content_type)
-
-    @app.post("/v1/conversations", status_code=201, tags=["conversations"])
-    def create_conversation(
-        actor: Annotated[Actor, Depends(AGENT)], body: Annotated[ConversationIn | None, Body()] = None
-    ) -> Created:
-        """Open a live conversation."""
-        fields = body.model_dump(mode="json") if body else {}
-        return Created(**service.create_conversation(actor, fields))
-
-    @app.get("/v1/conversations", tags=["conversations"])
-    def list_conversations(
-        actor: Annotated[Actor, Depends(SUPERVISOR_OR_QA)],
-        status: Literal["active", "closed"] = "active",
-        closed_before: Annotated[
-            datetime | None, Query(description="ISO 8601; closed conversations only.")
-        ] = None,
-        limit: Annotated[int, Query(ge=1, le=1000)] = 200,
-    ) -> list[dict[str, Any]]:
-        """Active conversations, riskiest first; or closed ones (``closed_before`` for retention)."""
-        return service.board(actor, status, _aware(closed_before), limit)
-
-    @app.delete("/v1/conversations", tags=["retention"])
-    def purge_conversations(
-        actor: Annotated[Actor, Depends(ADMIN)], closed_before: Annotated[datetime, Query()]
-    ) -> dict[str, int]:
-        """Delete closed conversations (turns, alerts, events) closed before the date; audited."""
-        return {"purged": service.purge(actor, _aware(closed_before) or closed_before)}
-
-    @app.get("/v1/conversations/{conversation_id}", tags=["conversations"])
-    def get_conversation(conversation_id: str, actor: Annotated[Actor, Depends(READER)]) -> dict[str, Any]:
-        """The conversation with its redacted turns, state, alerts and (once closed) record."""
-        return service.get_conversation(actor, conversation_id)
-
-    @app.post("/v1/conversations/{conversation_id}/turns", tags=["conversations"])
-    async def post_turn(
-        conversation_id: str, body: TurnIn, actor: Annotated[Actor, Depends(AGENT)]
-    ) -> dict[str, Any]:
-        """Analyse the next turn: state, guidance and alerts. Replaying a turn id returns the same result."""
-        started = time.perf_counter()
-        result = await service.add_turn_on_loop(actor, conversation_id, body.id, body.speaker, body.text)
-        metrics.TURN_LATENCY.observe(time.perf_counter() - started)
-        metrics.TURNS.labels(body.speaker).inc()
-        for alert in result["alerts"]:
-            metrics.ALERTS.labels(alert["kind"]).inc()
-        if result["alerts"]:
-            app.state.deliverer.wake()
-        return result
-
-    @app.post("/v1/conversations/{conversation_id}/drafts", tags=["conversations"])
-    def coach_draft(
-        conversation_id: str, body: DraftIn, actor: Annotated[Actor, Depends(AGENT)]
-    ) -> dict[str, Any]:
-        """Coach the agent's draft reply as the next turn; nothing is stored."""
-        return service.coach(actor, conversation_id, body.text)
-
-    @app.post("/v1/conversations/{conversation_id}/close", tags=["conversations"])
-    def close_conversation(conversation_id: str, actor: Annotated[Actor, Depends(AGENT)]) -> dict[str, Any]:
-        """Close the conversation and return its record (closing twice returns the same record)."""
-        record = service.close(actor, conversation_id)
-        app.state.deliverer.wake()
-        return {"id": conversation_id, "record": record}
-
-    @app.post("/v1/conversations/{conversation_id}/handoff", tags=["conversations"])
-    def request_supervisor(conversation_id: str, actor: Annotated[Actor, Depends(AGENT)]) -> dict[str, Any]:
-        """Ask for a supervisor: returns the hand-off note and puts it on the supervisors' stream."""
-        return service.handoff(actor, conversation_id)
-
-    @app.post("/v1/alerts/{alert_id}/ack", tags=["alerts"])
-    def acknowledge_alert(
-        alert_id: str,
-        actor: Annotated[Actor, Depends(SUPERVISOR)],
-        body: Annotated[AckIn | None, Body()] = None,
-    ) -> dict[str, Any]:
-        """Acknowledge an alert (audited)."""
-        return service.acknowledge(actor, alert_id, body.note if body else "")
-
-    @app.get("/v1/playbook", tags=["playbook"])
-    def get_playbook(actor: Annotated[Actor, Depends(READER)]) -> dict[str, Any]:
-        """The company's playbook sections and the effective playbook (merged over the default)."""
-        return service.playbook(actor)
-
-    @app.put("/v1/playbook", tags=["playbook"])
-    def put_playbook(
-        actor: Annotated[Actor, Depends(ADMIN)], body: Annotated[dict[str, Any], Body()]
-    ) -> dict[str, Any]:
-        """Replace the company's playbook sections; validated, errors name the field; audited."""
-        return service.put_playbook(actor, body)
-
-    @app.get("/v1/settings", tags=["tenant"])
-    def get_settings(actor: Annotated[Actor, Depends(ADMIN)]) -> dict[str, Any]:
-        """The tenant's settings: which personal data is redacted, and its time zone."""
-        return service.settings(actor)
-
-    @app.put("/v1/settings", tags=["tenant"])
-    def put_settings(body: SettingsIn, actor: Annotated[Actor, Depends(ADMIN)]) -> dict[str, Any]:
-        """Change the tenant's settings (audited)."""
-        return service.put_settings(actor, body.model_dump(exclude_none=True))
-
-    @app.post("/v1/webhooks", status_code=201, tags=["webhooks"])
-    def create_webhook(body: WebhookIn, actor: Annotated[Actor, Depends(ADMIN)]) -> dict[str, Any]:
-        """Register a URL for alerts and/or closed-conversation records; returns its signing secret."""
-        url = check_url(body.url, settings.webhook_allow_private)
-        with transaction(settings.database_url) as db:
-            row = add_webhook(db, actor.tenant_id, url, list(body.events))
-            audit(db, actor.tenant_id, actor.key_id, "webhook.create", row.id, url=url)
-            return {
-                "id": row.id,
-                "url": url,
-                "events": row.events,
-                "secret": webhook_secret(app.state.server_key, row.id),
-            }
-
-    @app.get("/v1/webhooks", tags=["webhooks"])
-    def list_webhooks(actor: Annotated[Actor, Depends(ADMIN)]) -> list[dict[str, Any]]:
-        with transaction(settings.database_url) as db:
-            return [
-                {"id": w.id, "url": w.url, "events": w.events} for w in tenant_webhooks(db, actor.tenant_id)
-            ]
-
-    @app.websocket("/v1/conversations/{conversation_id}/stream")
-    async def conversation_events(websocket: WebSocket, conversation_id: str) -> None:
-        """The agent's stream of one conversation: turns, alerts, acknowledgements, closing."""
-
-        def stream_of(actor: Actor) -> str:
-            service.check_conversation(actor, conversation_id)
-            return conversation_stream(conversation_id)
-
-        await streams.serve(websocket, {"agent", "supervisor", "qa"}, stream_of)
-
-    @app.websocket("/v1/stream")
-    async def tenant_events(websocket: WebSocket) -> None:
-        """The supervisors' stream: conversations opened, risk moves, alerts, acknowledgements, closings."""
-        await streams.serve(websocket, {"supervisor", "qa"}, lambda actor: tenant_stream(actor.tenant_id))
-
-
-def _aware(value: datetime | None) -> datetime | None:
-    return value.replace(tzinfo=UTC) if value is not None and value.tzinfo is None else value
-
-
-def _database_ok(url: str) -> bool:
-    try:
-        with connect(url).connect() as connection:
-            connection.execute(text("SELECT 1"))
-        return True
-    except Exception:
-        return False
-
-
-def _redis_ok(url: str) -> bool:
-    import redis
-
-    try:
-        return bool(redis.Redis.from_url(url, socket_timeout=1).ping())
-    except Exception:
-        return False

@@ -62,10 +62,12 @@ class WebhookIn(_Body):
 
 
 class SettingsIn(_Body):
-    redact: list[Literal["card", "cvv", "phone", "email", "ssn", "iban", "address", "identifier"]] | None = Field(
-        None,
-        description="Kinds of personal data to redact; card and cvv are always redacted. Order, ticket, case "
-        "and other reference numbers are kept unless 'identifier' is named, which makes them [ID].",
+    redact: list[Literal["card", "cvv", "phone", "email", "ssn", "iban", "address", "identifier"]] | None = (
+        Field(
+            None,
+            description="Kinds of personal data to redact; card and cvv are always redacted. Order, ticket, case "
+            "and other reference numbers are kept unless 'identifier' is named, which makes them [ID].",
+        )
     )
     timezone: Text | None = Field(
         None, max_length=60, description="IANA zone the tenant's times are shown in."
@@ -96,3 +98,22 @@ class OverrideIn(_Body):
 
 class DoneIn(_Body):
     note: Text = Field(min_length=1, max_length=2000, description="What was done (required).")
+
+
+class StartIn(_Body):
+    persona: str = Field(min_length=1, max_length=40)
+    trainee: str | None = Field(
+        None,
+        min_length=1,
+        max_length=200,
+        description=(
+            "Whose session it is. Honoured only for a supervisor, qa or admin key running a session for a"
+            " trainee (default: that key itself); an agent key always trains under its own name (its label,"
+            " else its prefix), whatever is sent here."
+        ),
+    )
+    seed: int | None = Field(None, ge=0, le=2**31 - 1, description="Same seed, same replies -> same session.")
+
+
+class ReplyIn(_Body):
+    text: str = Field(min_length=1, max_length=5000)

@@ -16,7 +16,7 @@ from typing import Any, Generic, TypeVar
 
 from alembic import command
 from alembic.config import Config
-from sqlalchemy import Engine, create_engine, event
+from sqlalchemy import Engine, create_engine, event, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError
 from sqlalchemy.orm import Session, sessionmaker
@@ -33,6 +33,8 @@ POOL_OVERFLOW = 15
 log = logging.getLogger("calmline.storage")
 Item = TypeVar("Item")
 Result = TypeVar("Result")
+# The session storage functions take: callers name it by this, so they need not import SQLAlchemy.
+DbSession = Session
 
 
 def data_dir() -> Path:
@@ -91,6 +93,16 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     cursor.execute("PRAGMA foreign_keys=ON")
     cursor.execute("PRAGMA busy_timeout=30000")
     cursor.close()
+
+
+def ping(url: str | None = None) -> bool:
+    """Whether the database answers a trivial query now (for readiness checks: never raises)."""
+    try:
+        with connect(url).connect() as connection:
+            connection.execute(text("SELECT 1"))
+        return True
+    except Exception:
+        return False
 
 
 @cache

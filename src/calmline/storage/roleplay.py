@@ -3,13 +3,18 @@
 from __future__ import annotations
 
 import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import datetime
 from typing import Any, cast
 
 from sqlalchemy import Float, ForeignKey, Index, Integer, String, select
 from sqlalchemy.orm import Mapped, Session, mapped_column
+from sqlalchemy.orm.exc import StaleDataError
 
 from calmline.engine.redact import redact, redact_json
+from calmline.errors import ConflictError
+from calmline.storage.database import transaction
 from calmline.storage.tables import Base, utcnow
 
 ACTIVE, FINISHED = "active", "finished"
@@ -116,6 +121,16 @@ def store_finished(
     )
     finish_session(row, result)
     return row
+
+
+@contextmanager
+def replying(url: str | None = None) -> Iterator[Session]:
+    """A transaction that takes a reply: one taken by another writer meanwhile is a ConflictError."""
+    try:
+        with transaction(url) as session:
+            yield session
+    except StaleDataError:  # the row's version moved on (see ``__mapper_args__``)
+        raise ConflictError("another reply to this role-play was taken at the same time; retry") from None
 
 
 def find_session(db: Session, tenant_id: str, session_id: str) -> RoleplaySessionRow | None:

@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session
 
 from calmline.errors import InputError
 from calmline.storage.events import open_stream, tenant_stream
-from calmline.storage.tables import ApiKey, Tenant, utcnow
+from calmline.storage.tables import ApiKey, StreamCounter, Tenant, utcnow
 
 KEY_PREFIX = "cl_"
 _TENANT_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9 _.-]{0,99}$")
@@ -100,3 +100,18 @@ def authenticate(session: Session, raw: str) -> ApiKey | None:
     if key is None or key.revoked_at is not None:
         return None
     return key
+
+
+def tenant_by_id(session: Session, tenant_id: str) -> Tenant | None:
+    return session.get(Tenant, tenant_id)
+
+
+def key_by_id(session: Session, key_id: str) -> ApiKey | None:
+    """The key with this id, revoked or not (None once purged)."""
+    return session.get(ApiKey, key_id)
+
+
+def board_head(session: Session, tenant_id: str) -> int:
+    """The latest sequence number on the tenant's stream (0 before its first event)."""
+    stream = tenant_stream(tenant_id)
+    return session.scalar(select(StreamCounter.seq).where(StreamCounter.stream == stream)) or 0

@@ -591,7 +591,9 @@ def safety_rows() -> list[Row]:
             if signal == "self_harm":
                 recall, missed = explicit_recall(scored)
                 note += f"; recall on explicit statements {recall:.3f} ({len(missed)} missed)"
-                rows.append(_row(signal, name, safety_metrics(scored), latency, note) | {"explicit_recall": recall})
+                rows.append(
+                    _row(signal, name, safety_metrics(scored), latency, note) | {"explicit_recall": recall}
+                )
                 rows.append(
                     _row(
                         signal,
@@ -698,7 +700,11 @@ def print_sweep(thresholds: Sequence[float] = (0.3, 0.4, 0.5, 0.6, 0.7)) -> None
         "\nalert threshold vs cga_wiki dev forecast and cucom_ecommerce dev alert rate (peak risk ≥ threshold):"
     )
     for cut in thresholds:
-        result = forecast_result(dev, fired=lambda t, cut=cut: t.peak >= cut)
+
+        def fired(t: ForecastTrace, cut: float = cut) -> bool:
+            return t.peak >= cut
+
+        result = forecast_result(dev, fired=fired)
         m = result.metrics
         rate = sum(t.peak >= cut for t in chats) / len(chats)
         print(

@@ -54,8 +54,11 @@ def embed(texts: list[str]) -> np.ndarray:
     key = hashlib.sha256("\x1e".join(texts).encode("utf-8")).hexdigest()[:24]
     path = cache_dir() / f"minilm-{key}.npy"
     if path.exists():
-        return np.load(path)
-    vectors = encoder().encode(texts, batch_size=BATCH, normalize_embeddings=True, convert_to_numpy=True)
+        cached: np.ndarray = np.load(path)
+        return cached
+    vectors: np.ndarray = encoder().encode(
+        texts, batch_size=BATCH, normalize_embeddings=True, convert_to_numpy=True
+    )
     path.parent.mkdir(parents=True, exist_ok=True)
     partial = path.with_suffix(".tmp.npy")
     np.save(partial, vectors.astype(np.float32))
@@ -66,7 +69,9 @@ def embed(texts: list[str]) -> np.ndarray:
 def latency_ms(texts: list[str]) -> list[float]:
     """Milliseconds to embed each text alone on one thread, as a live turn would be (no batching)."""
     model = encoder()
-    return one_thread_ms(lambda text: model.encode([text], normalize_embeddings=True, convert_to_numpy=True), texts)
+    return one_thread_ms(
+        lambda text: model.encode([text], normalize_embeddings=True, convert_to_numpy=True), texts
+    )
 
 
 def one_thread_ms(run_one: Callable[[str], object], texts: list[str]) -> list[float]:

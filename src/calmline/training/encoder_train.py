@@ -86,7 +86,8 @@ def _seed_everything(torch: Any) -> None:
 def _network(torch: Any, encoder: Any) -> Any:
     nn = torch.nn
 
-    class HeadedEncoder(nn.Module):
+    # The base is torch's, handed in at run time (the train extra): mypy sees an Any, not a class.
+    class HeadedEncoder(nn.Module):  # type: ignore[name-defined,misc]
         """The encoder, mean pooling over real tokens, and two linear outputs: one logit per head, and
         the emergency kind's logits."""
 
@@ -125,7 +126,10 @@ def _pos_weights(examples: Sequence[Example]) -> np.ndarray:
     labels = np.array([e.labels for e in examples])
     positives = (labels == 1).sum(0)
     negatives = (labels == 0).sum(0)
-    return np.clip(np.sqrt(negatives / np.maximum(positives, 1)), 1.0, POS_WEIGHT_CAP).astype(np.float32)
+    weights: np.ndarray = np.clip(np.sqrt(negatives / np.maximum(positives, 1)), 1.0, POS_WEIGHT_CAP).astype(
+        np.float32
+    )
+    return weights
 
 
 @dataclass(frozen=True, slots=True)
@@ -197,7 +201,9 @@ def train(data: Path, out: Path, log: Log = print, epochs: int = EPOCHS, limit: 
             running += loss.item()
             if step % 200 == 0:
                 elapsed = time.perf_counter() - started
-                log(f"epoch {epoch + 1}/{epochs} step {step:,}/{total:,} loss {running / 200:.4f} ({elapsed:.0f} s)")
+                log(
+                    f"epoch {epoch + 1}/{epochs} step {step:,}/{total:,} loss {running / 200:.4f} ({elapsed:.0f} s)"
+                )
                 running = 0.0
     model.eval()
     out.mkdir(parents=True, exist_ok=True)
@@ -256,7 +262,9 @@ confident the turn is not of that kind, and a cue phrase alone does not raise th
 of the portal" is no emergency, "I'll sue in small claims" is no manager request)."""
 
 
-def calibrate(out: Path, held_back: Sequence[Example], trained: dict[str, Any], log: Log = print) -> dict[str, Any]:
+def calibrate(
+    out: Path, held_back: Sequence[Example], trained: dict[str, Any], log: Log = print
+) -> dict[str, Any]:
     """Fit each head's probability to held-back examples (Platt scaling of the int8 network's logit),
     choose its threshold there, and write ``out/heads.json``."""
     from sklearn.linear_model import LogisticRegression
@@ -290,14 +298,22 @@ def calibrate(out: Path, held_back: Sequence[Example], trained: dict[str, Any], 
         heads["calibration"][head] = [round(a, 5), round(b, 5)]
         heads["thresholds"][head] = round(float(threshold), 4)
         heads["floors"][head] = round(float(np.quantile(calibrated[y == 1], 1 - FLOOR_RECALL)), 4)
-        figures[head] = {"examples": int(known.sum()), "positives": int(y.sum()), "f1": round(float(score), 4)}
-        log(f"{head}: {int(y.sum())}/{int(known.sum())} positive held back; threshold {threshold:.3f} (F1 {score:.3f}), floor {heads['floors'][head]:.3f}")
+        figures[head] = {
+            "examples": int(known.sum()),
+            "positives": int(y.sum()),
+            "f1": round(float(score), 4),
+        }
+        log(
+            f"{head}: {int(y.sum())}/{int(known.sum())} positive held back; threshold {threshold:.3f} (F1 {score:.3f}), floor {heads['floors'][head]:.3f}"
+        )
     heads["trained"] = {**trained, "held_back": figures}
     write_heads(out, heads)
     return heads
 
 
-def build(data: Path, out: Path, log: Log = print, epochs: int = EPOCHS, limit: int | None = None) -> dict[str, Any]:
+def build(
+    data: Path, out: Path, log: Log = print, epochs: int = EPOCHS, limit: int | None = None
+) -> dict[str, Any]:
     """Train, export and calibrate the encoder into ``out``; returns heads.json's content."""
     trained = train(data, out, log, epochs, limit)
     return calibrate(

@@ -89,7 +89,9 @@ def _read_cached(path: Path) -> FineTuned | None:
     try:
         # Opened here so the file is closed even when numpy cannot read it.
         with path.open("rb") as handle, np.load(handle) as saved:
-            return FineTuned(saved["dev"], float(saved["threshold"]), float(saved["latency"]), int(saved["n"]))
+            return FineTuned(
+                saved["dev"], float(saved["threshold"]), float(saved["latency"]), int(saved["n"])
+            )
     except (OSError, ValueError, KeyError, zipfile.BadZipFile):
         return None
 
@@ -129,7 +131,8 @@ def _network() -> tuple[Any, Any]:
     transformer = copy.deepcopy(encoder[0].auto_model)  # the shared frozen encoder must stay untouched
     tokenizer = encoder.tokenizer
 
-    class Classifier(torch.nn.Module):
+    # torch is the train extra, not installed where mypy runs: its Module is an Any.
+    class Classifier(torch.nn.Module):  # type: ignore[misc]
         def __init__(self) -> None:
             super().__init__()
             self.encoder = transformer
@@ -143,11 +146,17 @@ def _network() -> tuple[Any, Any]:
     return Classifier(), tokenizer
 
 
-def _batches(tokenizer: Any, texts: list[str], order: list[int]) -> Iterator[tuple[list[int], dict[str, Any]]]:
+def _batches(
+    tokenizer: Any, texts: list[str], order: list[int]
+) -> Iterator[tuple[list[int], dict[str, Any]]]:
     for start in range(0, len(order), BATCH):
         chosen = order[start : start + BATCH]
         batch = tokenizer(
-            [texts[i] for i in chosen], padding=True, truncation=True, max_length=MAX_TOKENS, return_tensors="pt"
+            [texts[i] for i in chosen],
+            padding=True,
+            truncation=True,
+            max_length=MAX_TOKENS,
+            return_tensors="pt",
         )
         yield chosen, dict(batch)
 
@@ -156,7 +165,9 @@ def _train(net: Any, tokenizer: Any, texts: list[str], labels: list[int], signal
     import torch
 
     positives = sum(labels)
-    loss_of = torch.nn.BCEWithLogitsLoss(pos_weight=torch.tensor((len(labels) - positives) / max(positives, 1)))
+    loss_of = torch.nn.BCEWithLogitsLoss(
+        pos_weight=torch.tensor((len(labels) - positives) / max(positives, 1))
+    )
     optimiser = torch.optim.AdamW(net.parameters(), lr=LEARNING_RATE, weight_decay=0.01)
     steps = EPOCHS * -(-len(texts) // BATCH)
     schedule = torch.optim.lr_scheduler.LambdaLR(

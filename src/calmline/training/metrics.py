@@ -21,7 +21,9 @@ def _counts_by_threshold(labels: np.ndarray, scores: np.ndarray) -> tuple[np.nda
 
 
 def _f1(tp: np.ndarray, fp: np.ndarray, fn: np.ndarray) -> np.ndarray:
-    return np.divide(2 * tp, 2 * tp + fp + fn, out=np.zeros(len(tp)), where=(2 * tp + fp + fn) > 0)
+    f1 = np.zeros(len(tp))
+    np.divide(2 * tp, 2 * tp + fp + fn, out=f1, where=(2 * tp + fp + fn) > 0)
+    return f1
 
 
 def choose_threshold(labels: np.ndarray, scores: np.ndarray, objective: str) -> float:

@@ -82,7 +82,8 @@ def export(out: Path, log: Log = print) -> dict[str, Any]:
 
 
 def _pooled(torch: Any, network: Any) -> Any:
-    class MeanPooled(torch.nn.Module):
+    # The base is torch's, handed in at run time (the train extra): mypy sees an Any, not a class.
+    class MeanPooled(torch.nn.Module):  # type: ignore[misc]
         """The network and mean pooling over real tokens: the sentence embedding all-MiniLM-L6-v2 was
         trained to give (the L2 normalisation is left to the caller, where a zero vector can be handled)."""
 

@@ -123,7 +123,8 @@ def tfidf_kmeans(texts: Sequence[str], k: int, seed: int = 13) -> np.ndarray:
         max_df=0.5,
         sublinear_tf=True,
     ).fit_transform(texts)
-    return KMeans(n_clusters=k, n_init=4, random_state=seed).fit_predict(vectors)
+    labels: np.ndarray = KMeans(n_clusters=k, n_init=4, random_state=seed).fit_predict(vectors)
+    return labels
 
 
 def _read(path: Path, field: str) -> tuple[list[str], list[str]]:

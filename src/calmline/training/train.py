@@ -94,7 +94,8 @@ class LinearModel:
 
     def probabilities(self, features: Features) -> np.ndarray:
         z = features.hashed @ self.coef + features.dense @ self.dense + self.intercept
-        return 1.0 / (1.0 + np.exp(-z))
+        probabilities: np.ndarray = 1.0 / (1.0 + np.exp(-z))
+        return probabilities
 
 
 @dataclass(frozen=True, slots=True)
@@ -146,7 +147,8 @@ def nb_ratio(hashed: sp.csr_matrix, labels: np.ndarray, alpha: float = NB_ALPHA)
     present = (hashed > 0).astype(np.float32)
     pos = alpha + np.asarray(present[labels == 1].sum(axis=0)).ravel()
     neg = alpha + np.asarray(present[labels == 0].sum(axis=0)).ravel()
-    return np.log((pos / pos.sum()) / (neg / neg.sum())).astype(np.float32)
+    ratio: np.ndarray = np.log((pos / pos.sum()) / (neg / neg.sum())).astype(np.float32)
+    return ratio
 
 
 def fit(features: Features, labels: np.ndarray, strength: float) -> LinearModel:
@@ -265,23 +267,23 @@ def train_signal(
     y_train, y_dev = np.array(train_labels), np.array(dev_labels)
     log(f"{signal}: {len(train_texts)} train / {len(dev_texts)} dev texts from {s.corpus.folder}")
     if s.grade is None:
-        data = TrainingSet(featurize(train_texts), y_train)
+        training = TrainingSet(featurize(train_texts), y_train)
     else:
         graded_texts, grades, labels = load_graded(signal, "train", folder)
         if limit is not None:
             graded_texts, grades, labels = graded_texts[:limit], grades[:limit], labels[:limit]
         log(f"{signal}: learning from all {len(graded_texts)} graded train texts")
-        data = TrainingSet(featurize(graded_texts), np.array(labels), np.array(grades))
+        training = TrainingSet(featurize(graded_texts), np.array(labels), np.array(grades))
     strength = STRENGTH[signal]
     if choose_strength:
-        strength = cross_validated_strength(data, s.objective, log=log)
+        strength = cross_validated_strength(training, s.objective, log=log)
         log(f"{signal}: C={strength:g} chosen by {FOLDS}-fold CV on train (record it in STRENGTH)")
-    threshold = round(cross_validated_threshold(data, strength, s.objective), 4)
+    threshold = round(cross_validated_threshold(training, strength, s.objective), 4)
     log(f"{signal}: threshold {threshold:.3f} ({FOLDS}-fold CV on train, {s.objective})")
-    model = fit_set(data, strength).quantized()
+    model = fit_set(training, strength).quantized()
     dev_probabilities = model.probabilities(featurize(dev_texts))
     description = _description(
-        signal, threshold, strength, data, binary_metrics(y_dev, dev_probabilities, threshold)
+        signal, threshold, strength, training, binary_metrics(y_dev, dev_probabilities, threshold)
     )
     _write(out, signal, model, description)
     log(f"{signal}: dev {description['dev']} in {time.perf_counter() - started:.0f}s -> {out}")
@@ -341,7 +343,7 @@ def _strength_rule(signal: str, strength: float) -> str:
 
 def _write(out: Path, signal: str, model: LinearModel, description: dict[str, Any]) -> None:
     out.mkdir(parents=True, exist_ok=True)
-    arrays = {
+    arrays: dict[str, np.ndarray] = {
         "coef": model.coef.astype(np.float16),
         "dense": model.dense.astype(np.float32),
         "intercept": np.array([model.intercept], dtype=np.float32),

@@ -4,21 +4,18 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Any
 
-from fastapi import Depends, FastAPI, Request
+from fastapi import FastAPI, Request
 from fastapi.responses import HTMLResponse, RedirectResponse
 from fastapi.staticfiles import StaticFiles
 from jinja2 import Environment, FileSystemLoader, select_autoescape
-from sqlalchemy import select
 
-from calmline.server.security import require
-from calmline.server.service import Actor
-from calmline.storage.database import transaction
-from calmline.storage.events import tenant_stream
-from calmline.storage.tables import StreamCounter, Tenant
+from calmline.server.deps import CurrentActor, ReviewerActor, SessionDep
+from calmline.storage.tenants import board_head, tenant_by_id
 
 HERE = Path(__file__).parent
 PREFIX = "/console"
@@ -41,10 +38,6 @@ PAGES = (
     Page("training", f"{PREFIX}/training", "Training", ("agent", "supervisor", "qa", "admin")),
 )
 HOME = {"agent": "agent", "supervisor": "board", "qa": "records", "admin": "board"}
-
-ANY_ROLE = require("agent", "supervisor", "qa")
-AGENT = require("agent", "supervisor")
-BOARD_READER = require("supervisor", "qa")
 
 
 def add_pages(app: FastAPI) -> None:
@@ -91,23 +84,19 @@ def add_pages(app: FastAPI) -> None:
         _page_route(app, by_name[name], render)
 
     @app.get(f"{PREFIX}/whoami", include_in_schema=False)
-    def whoami(actor: Annotated[Actor, Depends(ANY_ROLE)]) -> dict[str, Any]:
+    def whoami(actor: CurrentActor, db: SessionDep) -> dict[str, Any]:
         """The key's role and tenant, so the console shows that role's pages."""
-        with transaction(app.state.service.database_url) as db:
-            tenant = db.get(Tenant, actor.tenant_id)
-            name = tenant.name if tenant else ""
+        tenant = tenant_by_id(db, actor.tenant_id)
+        name = tenant.name if tenant else ""
         return {"role": actor.role, "tenant": name, "home": by_name[HOME[actor.role]].path}
 
     @app.get(f"{PREFIX}/board-head", include_in_schema=False)
-    def board_head(actor: Annotated[Actor, Depends(BOARD_READER)]) -> dict[str, int]:
+    def board_stream_head(actor: ReviewerActor, db: SessionDep) -> dict[str, int]:
         """The supervisor stream's latest sequence number: the board lists, then follows from here."""
-        stream = tenant_stream(actor.tenant_id)
-        with transaction(app.state.service.database_url) as db:
-            seq = db.scalar(select(StreamCounter.seq).where(StreamCounter.stream == stream))
-        return {"seq": seq or 0}
+        return {"seq": board_head(db, actor.tenant_id)}
 
 
-def _page_route(app: FastAPI, page: Page, render: Any) -> None:
+def _page_route(app: FastAPI, page: Page, render: Callable[..., HTMLResponse]) -> None:
     template = f"{page.name}.html.j2"
 
     @app.get(page.path, include_in_schema=False, name=f"console-{page.name}")

@@ -6,11 +6,21 @@ import re
 from bisect import bisect_left, bisect_right
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, TypedDict, Unpack
 
 from calmline.engine.context import Context
 from calmline.engine.text import evidence
 from calmline.model import Signal, Turn
+
+
+class CueData(TypedDict, total=False):
+    """What a cue's match says, carried by its hits into the signal's ``data``."""
+
+    type: str  # manager: request, complaint, external, threat_to_leave
+    target: str  # crisis, abuse: agent or other
+    subject: str  # crisis: the person at risk is someone else ("other")
+    kind: str  # emergency: medical, no_heat …; abuse: the lexicon word's kind
+    source: str  # emergency: where a callback number or a location was read (digits, street …)
 
 
 @dataclass(frozen=True, slots=True)
@@ -30,7 +40,7 @@ class Cue:
     negatable: bool = True
     idiom: re.Pattern[str] | None = None
     idiom_score: float = 0.0
-    data: dict[str, Any] = field(default_factory=dict)
+    data: CueData = field(default_factory=CueData)
 
 
 @dataclass(frozen=True, slots=True)
@@ -40,7 +50,7 @@ class Hit:
     start: int
     end: int
     score: float
-    data: dict[str, Any]
+    data: CueData
 
 
 def rx(pattern: str) -> re.Pattern[str]:
@@ -69,7 +79,7 @@ def cue(
     negatable: bool = True,
     idiom: str | None = None,
     idiom_score: float = 0.0,
-    **data: Any,
+    **data: Unpack[CueData],
 ) -> Cue:
     return Cue(
         rx(pattern), score, frozenset(keys), negatable, rx(idiom) if idiom else None, idiom_score, data

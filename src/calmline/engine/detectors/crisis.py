@@ -9,6 +9,7 @@ from calmline.engine.context import Context
 from calmline.engine.detectors._cues import (
     Cover,
     Cue,
+    CueData,
     Cues,
     Hit,
     clause_before,
@@ -781,8 +782,8 @@ _MESSAGE_AFTER = (
     r"\s+(?:(?:up|back)\b|(?:an?|the|some|this|that|over)\s+(?:e-?mail|message|text|note|line|"
     r"call|photo|video|picture|pic|quick|reminder|dm|invite|link|copy))"
 )
-_AGENT = {"target": "agent"}
-_OTHER = {"target": "other"}
+_AGENT: CueData = {"target": "agent"}
+_OTHER: CueData = {"target": "other"}
 
 VIOLENCE_CUES = Cues(
     # Threats our own evaluation set showed missing: weapons brought, damage to places, injuries

@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import re
-from typing import Any
 
 from calmline.engine.context import Context
 from calmline.engine.detectors._cues import (
+    CueData,
     Cues,
     Hit,
     clause_before,
@@ -58,7 +58,7 @@ _PERSON = (
 )
 
 
-def _kind(name: str) -> dict[str, Any]:
+def _kind(name: str) -> CueData:
     return {"kind": name}
 
 

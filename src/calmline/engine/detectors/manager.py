@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from calmline.engine.context import Context
 from calmline.engine.detectors._cues import (
+    CueData,
     Cues,
     Hit,
     cue,
@@ -56,10 +57,10 @@ _ROLE_KEYS = (
 # Business words that sit before "manager" without making it someone to escalate to.
 _NOT_THE_BOSS = r"(?!['’]s\b|\s+(?:app|portal|account|approval|signature|said|told|says))"
 
-REQUEST = {"type": "request"}
-COMPLAINT = {"type": "complaint"}
-EXTERNAL = {"type": "external"}
-LEAVING = {"type": "threat_to_leave"}
+REQUEST: CueData = {"type": "request"}
+COMPLAINT: CueData = {"type": "complaint"}
+EXTERNAL: CueData = {"type": "external"}
+LEAVING: CueData = {"type": "threat_to_leave"}
 
 MANAGER_CUES = Cues(
     # Asking to go higher in other words (our evaluation set showed these missing).

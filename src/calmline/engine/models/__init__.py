@@ -220,7 +220,8 @@ def _token_credit(reading: _Reading, column: np.ndarray) -> list[float]:
     half = part[words:] / 2
     np.add.at(credit, pair_at, half)
     np.add.at(credit, pair_at + 1, half)
-    return credit.tolist()
+    shares: list[float] = credit.tolist()
+    return shares
 
 
 def _phrases(text: str, tokens: list[Token], chosen: list[int], credit: list[float]) -> list[Contribution]:
@@ -269,7 +270,7 @@ def load_models_from(folder: Traversable) -> UtteranceModels:
 
 def _read_json(entry: Traversable) -> dict[str, Any]:
     try:
-        meta = json.loads(entry.read_text(encoding="utf-8"))
+        meta: dict[str, Any] = json.loads(entry.read_text(encoding="utf-8"))
     except (OSError, ValueError) as exc:
         raise ModelError(f"{entry.name}: unreadable model description ({exc})") from None
     if meta.get("format") != FORMAT:

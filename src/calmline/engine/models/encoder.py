@@ -20,7 +20,8 @@ from typing import Any
 
 import numpy as np
 
-from calmline.engine.models import ModelError, padded_batch, read_model_folder
+from calmline.engine.models import padded_batch, read_model_folder
+from calmline.errors import ModelError
 from calmline.signals import EMERGENCY_KINDS, ENCODER_HEADS
 
 FORMAT = 1
@@ -80,8 +81,7 @@ class Encoder:
             raise ModelError(f"{tokenizer}: unreadable tokenizer ({exc}); {REINSTALL}") from None
         self._tokenizer.no_truncation()
         self._tokenizer.no_padding()
-        self._cls = self._tokenizer.token_to_id("[CLS]")
-        self._sep = self._tokenizer.token_to_id("[SEP]")
+        self._cls, self._sep = (self._marker(name) for name in ("[CLS]", "[SEP]"))
         options = onnxruntime.SessionOptions()
         options.intra_op_num_threads = 1
         options.inter_op_num_threads = 1
@@ -96,6 +96,12 @@ class Encoder:
         self._primed: dict[str, Reading] = {}
         self._blanked = lru_cache(maxsize=64)(self._blanked_uncached)
         self._pieces_read = lru_cache(maxsize=64)(self._pieces_read_uncached)
+
+    def _marker(self, name: str) -> int:
+        found = self._tokenizer.token_to_id(name)
+        if found is None:
+            raise ModelError(f"tokenizer.json: no {name} token; {REINSTALL}")
+        return int(found)
 
     def read(self, text: str) -> Reading:
         """The reading of one text (cached: the detectors of a turn, and a retried turn, share it)."""

@@ -370,6 +370,7 @@ class Vectorizer:
         last = len(tokens) - 1
         classes, negated = self._word_classes(text, tokens) if settings.word_classes else ({}, set())
         for i, token in enumerate(tokens):
+            chars: tuple[int, ...]
             if i in negated:
                 # "not angry" must not count the anger of "angry": the word becomes a negated word.
                 unigram, chars = bucket("w|not_" + token.text, log2), ()

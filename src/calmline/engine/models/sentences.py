@@ -14,8 +14,10 @@ from importlib.resources.abc import Traversable
 from pathlib import Path
 
 import numpy as np
+import numpy.typing as npt
 
-from calmline.engine.models import ModelError, padded_batch, read_model_folder
+from calmline.engine.models import padded_batch, read_model_folder
+from calmline.errors import ModelError
 
 __all__ = ["MODEL_DIR", "SentenceEncoder", "load_sentence_encoder", "load_sentence_encoder_from"]
 
@@ -60,7 +62,7 @@ class SentenceEncoder:
         except Exception as exc:  # onnxruntime raises its own exception types for a bad file
             raise ModelError(f"{network}: unreadable sentence embedder ({exc}); {REINSTALL}") from None
 
-    def embed(self, texts: Sequence[str]) -> np.ndarray:
+    def embed(self, texts: Sequence[str]) -> npt.NDArray[np.float32]:
         """One L2-normalised float32 row per text (a text with no words gets a zero row), in input order.
         Texts are run in batches of similar length; a text is read up to ``max_tokens`` word pieces."""
         # A lone surrogate (from a badly decoded file) is not text the tokenizer accepts.
@@ -76,9 +78,11 @@ class SentenceEncoder:
             if not text.strip():
                 vectors[row] = 0.0
         norms = np.linalg.norm(vectors, axis=1, keepdims=True)
-        return np.divide(vectors, norms, out=np.zeros_like(vectors), where=norms > 0)
+        unit = np.zeros_like(vectors)
+        np.divide(vectors, norms, out=unit, where=norms > 0)
+        return unit
 
-    def _run(self, rows: list[list[int]]) -> np.ndarray:
+    def _run(self, rows: list[list[int]]) -> npt.NDArray[np.float32]:
         (pooled,) = self._session.run(["embedding"], padded_batch(rows))
         return np.asarray(pooled, dtype=np.float32)
 
