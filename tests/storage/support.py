@@ -13,8 +13,8 @@ from calmline.storage.conversations import (
     insert_conversation,
     opening_values,
 )
+from calmline.storage.database import DbSession
 from calmline.storage.events import conversation_stream, open_stream
-from calmline.storage.session import DbSession
 from calmline.storage.tables import AlertRow, ConversationRow, utcnow
 
 RECORD: dict[str, Any] = {"record": {"agent": "Sam"}}

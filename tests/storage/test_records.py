@@ -7,19 +7,16 @@ from datetime import timedelta
 from calmline.records.model import Commitment
 from calmline.storage import commitments, records
 from calmline.storage.database import reading, transaction
-from calmline.storage.events import append_event, stream_head, tenant_stream
 from calmline.storage.records import RecordFilter
 from calmline.storage.tables import utcnow
 from calmline.storage.tenant_lookup import (
     all_tenants,
-    get_key,
-    get_tenant,
     set_playbook,
     tenant_named,
     tenant_names,
     update_settings,
 )
-from calmline.storage.tenants import list_keys
+from calmline.storage.tenants import tenant_by_id
 from tests.storage.conftest import Tenants
 from tests.storage.support import alert_on, closed_conversation, new_conversation
 
@@ -79,8 +76,8 @@ def test_tenants_are_found_by_id_and_name_and_change_their_settings(
     database_url: str, tenants: Tenants
 ) -> None:
     with transaction(database_url) as db:
-        a = get_tenant(db, tenants.a)
-        assert a is not None and get_tenant(db, "no-such-id") is None
+        a = tenant_by_id(db, tenants.a)
+        assert a is not None and tenant_by_id(db, "no-such-id") is None
         assert tenant_named(db, a.name) is a
         assert tenant_named(db, "no such tenant") is None
         names = [t.name for t in all_tenants(db)]
@@ -91,24 +88,9 @@ def test_tenants_are_found_by_id_and_name_and_change_their_settings(
         update_settings(a, {"timezone": "Europe/Paris"})
         update_settings(a, {"redact": ["email"]})
     with reading(database_url) as db:
-        a = get_tenant(db, tenants.a)
-        b = get_tenant(db, tenants.b)
+        a = tenant_by_id(db, tenants.a)
+        b = tenant_by_id(db, tenants.b)
         assert a is not None and b is not None
         assert (a.playbook_version, a.playbook_yaml) == (2, "company: {name: Acme}\n")
         assert a.settings == {"timezone": "Europe/Paris", "redact": ["email"]}
         assert (b.playbook_version, b.settings) == (0, {})
-
-
-def test_keys_are_found_by_id_and_streams_tell_their_head(database_url: str, tenants: Tenants) -> None:
-    with transaction(database_url) as db:
-        a = get_tenant(db, tenants.a)
-        assert a is not None
-        (first,) = list_keys(db, a)
-        found = get_key(db, first.id)
-        assert found is not None and (found.tenant_id, found.label) == (tenants.a, "first admin key")
-        assert get_key(db, "no-such-key") is None
-        assert stream_head(db, tenant_stream(tenants.a)) == 0
-        append_event(db, tenants.a, tenant_stream(tenants.a), "note", {})
-        assert stream_head(db, tenant_stream(tenants.a)) == 1
-        assert stream_head(db, tenant_stream(tenants.b)) == 0
-        assert stream_head(db, "never-opened") == 0

@@ -29,13 +29,12 @@ from calmline.storage.commitments import (
     overrides_for,
     status_of,
 )
-from calmline.storage.database import transaction
+from calmline.storage.database import DbSession, transaction
 from calmline.storage.events import append_event, conversation_stream, tenant_stream
 from calmline.storage.records import RecordFilter as RecordFilter  # the routes name it from here
 from calmline.storage.records import closed_conversation, closed_conversations
-from calmline.storage.session import DbSession
 from calmline.storage.tables import CommitmentRow, ConversationRow, Tenant
-from calmline.storage.tenant_lookup import get_tenant
+from calmline.storage.tenants import tenant_by_id
 from calmline.storage.webhooks import enqueue
 
 EVERYTHING = 100_000  # aggregates, exports and well-being read every closed conversation in range
@@ -120,7 +119,7 @@ class Ledger:
 
     def commitments(self, actor: Actor, status: str | None = None, owner: str | None = None) -> list[Message]:
         with transaction(self.database_url) as db:
-            zone = tenant_zone(get_tenant(db, actor.tenant_id))
+            zone = tenant_zone(tenant_by_id(db, actor.tenant_id))
             return [
                 commitment_view(row, zone) for row in find_commitments(db, actor.tenant_id, status, owner)
             ]
@@ -133,7 +132,7 @@ class Ledger:
             if row.status != "done":
                 mark_done(db, row, note, actor.key_id)
                 audit(db, actor.tenant_id, actor.key_id, "commitment.done", row.id, note=note)
-            return commitment_view(row, tenant_zone(get_tenant(db, actor.tenant_id)))
+            return commitment_view(row, tenant_zone(tenant_by_id(db, actor.tenant_id)))
 
     def alert_overdue(self, now: datetime | None = None) -> int:
         """Raise one alert (owner and supervisor, event and webhook) for each newly overdue commitment."""
@@ -148,7 +147,7 @@ class Ledger:
 
     def _overdue_alert(self, db: DbSession, row: CommitmentRow) -> list[tuple[str, Message]]:
         mark_overdue_alerted(row)
-        due = row.due.astimezone(tenant_zone(get_tenant(db, row.tenant_id))).isoformat() if row.due else "?"
+        due = row.due.astimezone(tenant_zone(tenant_by_id(db, row.tenant_id))).isoformat() if row.due else "?"
         alert = EngineAlert(
             kind=AlertKind.commitment_overdue,
             severity=Severity.warning,
@@ -179,7 +178,7 @@ class Ledger:
     def wellbeing(self, actor: Actor, since: datetime | None = None) -> Message:
         """Each agent's exposures per shift and the break/debrief suggestions reached (P22)."""
         with transaction(self.database_url) as db:
-            tenant = get_tenant(db, actor.tenant_id)
+            tenant = tenant_by_id(db, actor.tenant_id)
             assert tenant is not None
             policy = self.playbook_of(tenant).wellbeing
             rows = self._closed(db, actor, RecordFilter(since=since, limit=EVERYTHING))

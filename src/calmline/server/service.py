@@ -32,12 +32,12 @@ from calmline.server.turns import board_entry, turn_write
 from calmline.storage import alerts, conversations, turns
 from calmline.storage.audit import audit
 from calmline.storage.commitments import store_commitments
-from calmline.storage.database import GroupCommit, reading, store_each, transaction
+from calmline.storage.database import DbSession, GroupCommit, reading, store_each, transaction
 from calmline.storage.events import append_event, conversation_stream, open_stream, tenant_stream
-from calmline.storage.session import DbSession, DuplicateRowError
 from calmline.storage.tables import AlertRow, ConversationRow, Tenant, TurnRow, utcnow
-from calmline.storage.tenant_lookup import get_tenant, set_playbook, update_settings
-from calmline.storage.turns import TurnWrite, store_turns
+from calmline.storage.tenant_lookup import set_playbook, update_settings
+from calmline.storage.tenants import tenant_by_id
+from calmline.storage.turns import DuplicateTurnError, TurnWrite, store_turns
 from calmline.storage.webhooks import enqueue
 
 log = logging.getLogger("calmline.server")
@@ -334,7 +334,7 @@ class LiveService:
         """What became of ``write`` once its commit is over; None when the stored conversation moved on."""
         try:
             events = committed.result()
-        except DuplicateRowError:
+        except DuplicateTurnError:
             events = None  # the turn's id or index was stored meanwhile: read it back as stored
         except BaseException:
             # The session took the turn but the database did not: the next call rebuilds it.
@@ -581,7 +581,7 @@ class LiveService:
         if db is None:
             with reading(self.database_url) as fresh:
                 return self._tenant_view(tenant_id, fresh)
-        tenant = get_tenant(db, tenant_id)
+        tenant = tenant_by_id(db, tenant_id)
         if tenant is None:
             raise NotFoundError("no such tenant")
         settings = tenant.settings
@@ -691,7 +691,7 @@ def _conversation_info(row: ConversationRow, view: _TenantView, turns: list[Turn
 
 
 def _tenant(db: DbSession, actor: Actor) -> Tenant:
-    tenant = get_tenant(db, actor.tenant_id)
+    tenant = tenant_by_id(db, actor.tenant_id)
     if tenant is None:
         raise NotFoundError("no such tenant")
     return tenant

@@ -8,7 +8,8 @@ from typing import Any
 
 from sqlalchemy import select
 
-from calmline.storage.session import DbSession, tenant_row
+from calmline.storage.database import DbSession
+from calmline.storage.owned import tenant_row
 from calmline.storage.tables import AlertRow, utcnow
 
 # Live turns' alerts are written with the turn, by storage/turns.py's prebuilt insert.

@@ -10,7 +10,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from calmline.records.model import Commitment, ItemStatus, Override
-from calmline.storage.session import tenant_row
+from calmline.storage.owned import tenant_row
 from calmline.storage.tables import CommitmentRow, OverrideRow, utcnow
 
 

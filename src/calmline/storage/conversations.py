@@ -8,7 +8,8 @@ from typing import Any, cast
 
 from sqlalchemy import Table, delete, func, insert, select
 
-from calmline.storage.session import DbSession, tenant_row
+from calmline.storage.database import DbSession
+from calmline.storage.owned import tenant_row
 from calmline.storage.tables import ConversationRow, utcnow
 
 _OPEN = insert(cast(Table, ConversationRow.__table__))  # built once: conversations open often

@@ -105,11 +105,6 @@ def insert_events(session: Session, events: Sequence[NewEvent]) -> list[dict[str
     return [{"stream": e.stream, "seq": e.seq, "type": e.type, "at": stamp, "data": e.data} for e in events]
 
 
-def stream_head(session: Session, stream: str) -> int:
-    """The last sequence number handed out on ``stream`` (0 before its first event, or if it was never opened)."""
-    return session.scalar(select(StreamCounter.seq).where(StreamCounter.stream == stream)) or 0
-
-
 def events_after(
     session: Session, stream: str, after: int, before: int | None = None, limit: int = 1000
 ) -> list[dict[str, Any]]:

@@ -7,7 +7,8 @@ from datetime import datetime
 
 from sqlalchemy import select
 
-from calmline.storage.session import DbSession, tenant_row
+from calmline.storage.database import DbSession
+from calmline.storage.owned import tenant_row
 from calmline.storage.tables import AlertRow, ConversationRow
 
 

@@ -1,5 +1,5 @@
-"""Tenants and keys found by id or name, and the settings and playbook a tenant changes (tenants.py creates
-tenants and keys)."""
+"""Tenants found by name or listed, and the settings and playbook a tenant changes (beside tenants.py, which
+creates tenants and keys and finds them by id)."""
 
 from __future__ import annotations
 
@@ -8,17 +8,8 @@ from typing import Any
 
 from sqlalchemy import select
 
-from calmline.storage.session import DbSession
-from calmline.storage.tables import ApiKey, Tenant
-
-
-def get_tenant(db: DbSession, tenant_id: str) -> Tenant | None:
-    return db.get(Tenant, tenant_id)
-
-
-def get_key(db: DbSession, key_id: str) -> ApiKey | None:
-    """The key with id ``key_id`` (revoked or not): an actor's key, found again for its label."""
-    return db.get(ApiKey, key_id)
+from calmline.storage.database import DbSession
+from calmline.storage.tables import Tenant
 
 
 def tenant_named(db: DbSession, name: str) -> Tenant | None:

@@ -9,13 +9,16 @@ from datetime import datetime
 from typing import Any, cast
 
 from sqlalchemy import Row, Table, bindparam, insert, select, update
+from sqlalchemy.exc import IntegrityError
 
+from calmline.storage.database import DbSession
 from calmline.storage.events import NewEvent, conversation_stream, insert_events, reserve, tenant_stream
-from calmline.storage.session import DbSession
 from calmline.storage.tables import AlertRow, ConversationRow, TurnRow
 from calmline.storage.webhooks import enqueue
 
 Message = dict[str, Any]
+# What a turn's write raises when its id or index was stored meanwhile (by another worker, or a replay).
+DuplicateTurnError = IntegrityError
 
 # A turn's write is plain SQL built once, on the tables: the ORM's unit of work cost more than the engine.
 _CONVERSATIONS = cast(Table, ConversationRow.__table__)  # typed as any FromClause
