@@ -11,9 +11,8 @@ from rich.table import Table
 
 from calmline.cli.server_cmd import DatabaseOption
 from calmline.errors import InputError
-from calmline.server.ledger import commitment_view, tenant_zone
 from calmline.storage.audit import audit
-from calmline.storage.commitments import find_commitments, mark_done
+from calmline.storage.commitments import commitment_view, find_commitments, mark_done, tenant_zone
 from calmline.storage.database import database_url, migrate, transaction
 from calmline.storage.tables import CommitmentRow, Tenant
 from calmline.storage.tenant_lookup import tenant_names

@@ -12,7 +12,6 @@ from collections.abc import AsyncIterator, Callable
 from fastapi import FastAPI, HTTPException, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
-from sqlalchemy.exc import DataError, DBAPIError, OperationalError
 from starlette.concurrency import run_in_threadpool
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
@@ -33,7 +32,7 @@ from calmline.server.routes import api_router
 from calmline.server.security import KeyCheck, RateLimit
 from calmline.server.service import LiveService
 from calmline.server.settings import Settings, secret_key
-from calmline.storage.database import migrate
+from calmline.storage.database import StorageFailure, UnstorableValue, migrate
 
 log = logging.getLogger("calmline.server")
 
@@ -170,12 +169,11 @@ def _error_handlers(app: FastAPI) -> None:
     async def bad_input(_: Request, exc: CalmlineError) -> JSONResponse:
         return detail(422 if isinstance(exc, InputError) else 400, str(exc))
 
-    @app.exception_handler(DataError)
-    async def unstorable(_: Request, exc: DataError) -> JSONResponse:
+    @app.exception_handler(UnstorableValue)
+    async def unstorable(_: Request, exc: Exception) -> JSONResponse:
         return detail(422, "a value in the request cannot be stored (for example a NUL character)")
 
-    @app.exception_handler(OperationalError)
-    @app.exception_handler(DBAPIError)
+    @app.exception_handler(StorageFailure)
     async def storage_down(_: Request, exc: Exception) -> JSONResponse:
         log.error("storage error: %s", type(exc).__name__)
         return detail(503, "storage unavailable; retry shortly", {"Retry-After": "1"})

@@ -11,6 +11,7 @@ import json
 import logging
 import socket
 import time
+from typing import Any
 from urllib.parse import urlsplit
 
 import httpx
@@ -88,7 +89,7 @@ class Deliverer:
                         await asyncio.wait_for(self._wake.wait(), self.poll_seconds)
 
     async def deliver_due(self, client: httpx.AsyncClient) -> int:
-        def claim() -> list[tuple[int, int, str, str, str, dict, str]]:
+        def claim() -> list[tuple[int, int, str, str, str, dict[str, Any], str]]:
             with transaction(self.database_url) as db:
                 return [
                     (row.id, row.attempts, row.webhook_id, row.event_key, row.event_type, row.payload, url)
@@ -107,7 +108,7 @@ class Deliverer:
         webhook_id: str,
         key: str,
         kind: str,
-        payload: dict,
+        payload: dict[str, Any],
         url: str,
     ) -> None:
         body = json.dumps({"type": kind, "id": key, "data": redact_json(payload)}).encode()

@@ -3,8 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import UTC, datetime, tzinfo
-from zoneinfo import ZoneInfo
+from datetime import datetime
 
 from calmline.errors import NotFoundError
 from calmline.model import Alert as EngineAlert
@@ -21,13 +20,14 @@ from calmline.storage.alerts import add_alert
 from calmline.storage.audit import audit
 from calmline.storage.commitments import (
     add_override,
+    commitment_view,
     find_commitment,
     find_commitments,
     mark_done,
     mark_overdue_alerted,
     newly_overdue,
     overrides_for,
-    status_of,
+    tenant_zone,
 )
 from calmline.storage.database import DbSession, transaction
 from calmline.storage.events import append_event, conversation_stream, tenant_stream
@@ -225,23 +225,3 @@ class Ledger:
 
 def _result(row: ConversationRow) -> RecordResult:
     return RecordResult.model_validate(row.record)
-
-
-def tenant_zone(tenant: Tenant | None) -> tzinfo:
-    name = tenant.settings.get("timezone") if tenant else None
-    return ZoneInfo(name) if name else UTC
-
-
-def commitment_view(row: CommitmentRow, zone: tzinfo) -> Message:
-    return {
-        "id": row.id,
-        "conversation_id": row.conversation_id,
-        "what": row.what,
-        "owner": row.owner,
-        "due": row.due.astimezone(zone).isoformat() if row.due else None,
-        "due_text": row.due_text,
-        "status": status_of(row),
-        "evidence": row.evidence,
-        "done_at": row.done_at.astimezone(zone).isoformat() if row.done_at else None,
-        "done_note": row.done_note,
-    }

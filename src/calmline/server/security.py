@@ -96,12 +96,14 @@ def require(*roles: str) -> Callable[[Request], Awaitable[Actor]]:
             raise HTTPException(400, "API keys are accepted only in the Authorization header")
         raw = bearer_key(request.headers.get("authorization"))
         state = request.app.state
+        keys: KeyCheck = state.keys
         # Async, so a route on the event loop pays no thread hop: only a key not looked up lately reads the database.
-        cached = state.keys.remembered(raw) if raw else None
+        cached = keys.remembered(raw) if raw else None
+        actor: Actor | None
         if cached is not None:
             actor = cached.actor
         else:
-            actor = await anyio.to_thread.run_sync(state.keys.actor, raw) if raw else None
+            actor = await anyio.to_thread.run_sync(keys.actor, raw) if raw else None
         if actor is None:
             raise HTTPException(401, "missing or invalid API key", headers={"WWW-Authenticate": "Bearer"})
         wait = state.rate_limit.retry_after(actor.key_id)

@@ -4,14 +4,16 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Sequence
-from datetime import datetime
+from datetime import UTC, datetime, tzinfo
+from typing import Any
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from calmline.records.model import Commitment, ItemStatus, Override
 from calmline.storage.owned import tenant_row
-from calmline.storage.tables import CommitmentRow, OverrideRow, utcnow
+from calmline.storage.tables import CommitmentRow, OverrideRow, Tenant, utcnow
 
 
 def store_commitments(
@@ -126,3 +128,23 @@ def overrides_for(db: Session, tenant_id: str, conversation_ids: Sequence[str]) 
             )
         )
     return found
+
+
+def tenant_zone(tenant: Tenant | None) -> tzinfo:
+    name = tenant.settings.get("timezone") if tenant else None
+    return ZoneInfo(name) if name else UTC
+
+
+def commitment_view(row: CommitmentRow, zone: tzinfo) -> dict[str, Any]:
+    return {
+        "id": row.id,
+        "conversation_id": row.conversation_id,
+        "what": row.what,
+        "owner": row.owner,
+        "due": row.due.astimezone(zone).isoformat() if row.due else None,
+        "due_text": row.due_text,
+        "status": status_of(row),
+        "evidence": row.evidence,
+        "done_at": row.done_at.astimezone(zone).isoformat() if row.done_at else None,
+        "done_note": row.done_note,
+    }

@@ -18,7 +18,7 @@ from alembic import command
 from alembic.config import Config
 from sqlalchemy import Engine, create_engine, event, text
 from sqlalchemy.engine import make_url
-from sqlalchemy.exc import ArgumentError
+from sqlalchemy.exc import ArgumentError, DataError, DBAPIError
 from sqlalchemy.orm import Session, sessionmaker
 
 from calmline.errors import InputError
@@ -35,6 +35,10 @@ Item = TypeVar("Item")
 Result = TypeVar("Result")
 # The session storage functions take: callers name it by this, so they need not import SQLAlchemy.
 DbSession = Session
+UnstorableValue = DataError
+"""The database refused a value of the request (a NUL character, say): the caller's input, not an outage."""
+StorageFailure = DBAPIError
+"""Any other failure of the database or of reaching it (unstorable values are a kind of it, caught first)."""
 
 
 def data_dir() -> Path:
