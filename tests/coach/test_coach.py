@@ -498,3 +498,16 @@ def test_a_draft_that_skips_upset_told_through_facts_is_asked_to_acknowledge_it(
     assert "P02" not in {
         f.practice for f in coach_draft("The next slot is Thursday at 9am.", calm, engine).findings
     }
+
+
+def test_a_draft_is_read_with_the_tenants_redaction_and_the_turn_before_it() -> None:
+    """The coach reads a draft redacted as the turn it becomes: by the tenant's kinds, with the customer's
+    last turn as context (a bare number answering "the security code?" is a code)."""
+    engine = Engine.default()
+    session = engine.session(redaction_kinds=["cvv"])
+    session.add(Turn(speaker="Customer", role=Role.customer, text="What's the security code on the back?"))
+    clean, found, sources = session.redact_next("It's 123, and call me on 07700 900123.")
+    assert clean == "It's [CVV], and call me on 07700 900123."  # phones are not this tenant's choice
+    assert [(r.kind, source) for r, source in zip(found, sources, strict=True)] == [("cvv", (5, 8))]
+    everything = engine.session(redaction_kinds=None)
+    assert "[PHONE]" in everything.redact_next("call me on 07700 900123")[0]

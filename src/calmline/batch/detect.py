@@ -3,13 +3,12 @@
 from __future__ import annotations
 
 import json
-import multiprocessing
 import os
-import signal
 import sys
 import tempfile
 from collections import Counter, deque
 from collections.abc import Callable, Generator, Iterable, Iterator, Sequence
+from concurrent.futures import Future
 from contextlib import closing, contextmanager, nullcontext
 from dataclasses import dataclass, field
 from functools import cache
@@ -418,22 +417,21 @@ def _scored_chunks(
     # Not Pool.imap: its feeder thread reads the whole input ahead into the task queue. A window
     # of a few chunks in flight, collected first-in first-out, keeps both order and memory flat.
     window = workers * CHUNKS_IN_FLIGHT_PER_WORKER
-    with multiprocessing.get_context().Pool(workers, initializer=_start_worker) as pool:  # exit terminates
-        pending: deque[tuple[int, Any]] = deque()
+    from calmline.batch.runners import worker_processes  # workers only: the pool's imports stay off startup
+
+    with worker_processes(workers, _warm_engine) as pool:
+        pending: deque[tuple[int, Future[list[ScoredLine]]]] = deque()
         for chunk in chunks:
-            pending.append((chunk.size, pool.apply_async(score_chunk, (chunk.lines, options))))
+            pending.append((chunk.size, pool.submit(score_chunk, chunk.lines, options)))
             if len(pending) >= window:
                 size, result = pending.popleft()
-                yield size, result.get()
+                yield size, result.result()
         while pending:
             size, result = pending.popleft()
-            yield size, result.get()
+            yield size, result.result()
 
 
-def _start_worker() -> None:
-    # Ctrl-C is the parent's to handle (it stops the pool and removes the partial output);
-    # workers ignoring it keeps the terminal free of one traceback per worker.
-    signal.signal(signal.SIGINT, signal.SIG_IGN)
+def _warm_engine() -> None:
     from calmline.engine.pipeline import Engine
 
     Engine.default()

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import multiprocessing
 import os
+import signal
 import socket
 from collections.abc import Callable, Iterator
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
@@ -23,7 +24,7 @@ from typing import Any, Protocol, TypeVar
 from calmline.batch.work import Chunk, ChunkResult, Setup, analyze_chunk
 from calmline.errors import InputError
 
-__all__ = ["LocalRunner", "RayRunner", "Runner"]
+__all__ = ["LocalRunner", "RayRunner", "Runner", "worker_processes"]
 
 # Chunks in flight per worker: one being analysed and one queued, so a worker never waits for the driver.
 IN_FLIGHT_PER_WORKER = 2
@@ -52,11 +53,7 @@ class LocalRunner:
             for chunk in chunks:
                 yield analyze_chunk(chunk, self.setup)
             return
-        # forkserver: workers start from a clean process (no Ray, no progress thread to inherit),
-        # with calmline already imported so each only builds its engine once.
-        context = multiprocessing.get_context("forkserver")
-        context.set_forkserver_preload(["calmline.batch.work"])
-        with ProcessPoolExecutor(self.workers, mp_context=context, initializer=_one_thread_each) as pool:
+        with worker_processes(self.workers) as pool:
 
             def submit(chunk: Chunk) -> Future[ChunkResult]:
                 return pool.submit(analyze_chunk, chunk, self.setup)
@@ -66,12 +63,37 @@ class LocalRunner:
             )
 
 
-def _one_thread_each() -> None:
+@contextmanager
+def worker_processes(
+    workers: int, warm_up: Callable[[], object] | None = None
+) -> Iterator[ProcessPoolExecutor]:
+    """The batch commands' one pool: ``workers`` processes, each on one thread, each having run ``warm_up``
+    (building the engine, say) before its first task. Leaving on an error or Ctrl-C cancels the queued work
+    instead of finishing it."""
+    # forkserver: workers start from a clean process (no Ray, no progress thread to inherit),
+    # with calmline already imported so each only builds its engine once.
+    context = multiprocessing.get_context("forkserver")
+    context.set_forkserver_preload(["calmline.batch.work"])
+    pool = ProcessPoolExecutor(workers, mp_context=context, initializer=_start_worker, initargs=(warm_up,))
+    try:
+        yield pool
+    except BaseException:
+        pool.shutdown(wait=False, cancel_futures=True)
+        raise
+    pool.shutdown()
+
+
+def _start_worker(warm_up: Callable[[], object] | None) -> None:
+    # Ctrl-C is the parent's to handle (it stops the work and tidies its output); workers ignoring it keep
+    # the terminal free of one traceback per worker.
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
     # One worker per core: numeric libraries' own threads would only fight the other workers
     # for the same cores (Ray's workers get the same limit from Ray).
     from threadpoolctl import threadpool_limits
 
     threadpool_limits(limits=1)
+    if warm_up is not None:
+        warm_up()
 
 
 def _first_futures(

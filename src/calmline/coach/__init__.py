@@ -13,7 +13,6 @@ from calmline.engine import registry
 from calmline.engine.context import Context, Detector
 from calmline.engine.pipeline import _with_authority as with_authority
 from calmline.engine.pipeline import check_deadline
-from calmline.engine.redact import redact_mapped
 from calmline.model import CoachReport, Conversation, Finding, Role, Signal, Turn
 from calmline.playbook import Playbook
 
@@ -51,7 +50,7 @@ def coach(
 def coach_session(draft: str, session: Session, deadline: float | None = None) -> CoachReport:
     """Coach ``draft`` as the next agent turn of a live session; nothing is recorded.
 
-    The draft (and each candidate rewrite) is redacted for analysis like any turn, but spans, quotes
+    The draft (and each candidate rewrite) is redacted for analysis as the session's next turn, but spans, quotes
     and rewrites are given in the agent's own text, so a rewrite keeps the phone number they typed.
     Past ``deadline`` (a ``time.monotonic()`` instant) the work stops with ``BudgetExceededError``.
     """
@@ -62,7 +61,7 @@ def coach_session(draft: str, session: Session, deadline: float | None = None) -
 
     def read(text: str) -> Reading:
         check_deadline(deadline, "the draft checks")
-        clean, redactions, sources = redact_mapped(text)
+        clean, redactions, sources = session.redact_next(text)
         turn = Turn(speaker=speaker, role=Role.agent, text=clean)
         signals = [signal for detector in detectors for signal in detector(turn, context)]
         offsets = OffsetMap([(r.span, source) for r, source in zip(redactions, sources, strict=True)])

@@ -9,7 +9,7 @@ from typing import Any
 
 from calmline.engine import registry
 from calmline.engine.context import Context, Detector
-from calmline.engine.redact import redact
+from calmline.engine.redact import redact, redact_mapped
 from calmline.engine.rules import Firings, RuleBook
 from calmline.engine.state import StateTracker
 from calmline.engine.summary import summarize
@@ -74,7 +74,9 @@ class Engine:
         """Analyse a whole conversation, turn by turn, exactly as it would be analysed live."""
         return self.session(conversation).result()
 
-    def prime(self, conversations: Iterable[Conversation], redaction_kinds: Collection[str] | None = None) -> None:
+    def prime(
+        self, conversations: Iterable[Conversation], redaction_kinds: Collection[str] | None = None
+    ) -> None:
         """Read the model parts of many conversations' turns now, batched, so that analysing them finds the
         readings waiting: the batch path (a batch of similar-length texts costs less per text than one)."""
         primers = [d for d in self.detectors if getattr(d, "prime", None) is not None]
@@ -110,6 +112,13 @@ class Session:
 
     def context(self) -> Context:
         return Context(self.info, self.history, self.state, len(self.history))
+
+    def redact_next(self, text: str) -> tuple[str, list[Redaction], list[tuple[int, int]]]:
+        """``text`` redacted as this conversation's next turn would be (the tenant's kinds, the previous turn
+        as context), with the span each redaction replaced in ``text``: drafts and rewrites go through here,
+        so a draft is never redacted by other rules than the turn it becomes."""
+        previous = self.history[-1].text if self.history else None
+        return redact_mapped(text, self.redaction_kinds, previous)
 
     def _redact(self, text: str) -> tuple[str, list[Redaction]]:
         """``text`` redacted as the next turn; ``prepare`` and ``add`` of one turn share the work (a hostile
@@ -193,7 +202,9 @@ class Session:
 def check_deadline(deadline: float | None, stage: str) -> None:
     """Raise ``BudgetExceededError`` when ``deadline`` (a ``time.monotonic()`` instant) has passed."""
     if deadline is not None and time.monotonic() > deadline:
-        raise BudgetExceededError(f"analysis ran past its time budget (stopped after {stage}); nothing was recorded")
+        raise BudgetExceededError(
+            f"analysis ran past its time budget (stopped after {stage}); nothing was recorded"
+        )
 
 
 def _with_authority(name: str, config: dict[str, Any], playbook: Playbook) -> dict[str, Any]:

@@ -7,15 +7,15 @@ import contextlib
 import json
 import logging
 from collections.abc import Callable, Iterator
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
     from redis.asyncio import Redis as AsyncRedis
 
+from calmline.storage.events import Message
+
 log = logging.getLogger("calmline.server")
 
-# A JSON object: an event on the bus, and the views the service builds for the API and the streams.
-Message = dict[str, Any]
 Publish = Callable[[str, Message], None]  # hands one of a tenant's events to the bus
 QUEUE_SIZE = 1000
 CHANNEL = "calmline:events:"

@@ -13,7 +13,7 @@ from calmline.records import export
 from calmline.records.model import Override, RecordResult
 from calmline.records.scorecard import aggregate, apply_overrides
 from calmline.records.wellbeing import facts_of, shifts, suggestions
-from calmline.server.bus import Message, Publish
+from calmline.server.bus import Publish
 from calmline.server.service import Actor
 from calmline.server.turns import board_entry
 from calmline.storage.alerts import add_alert
@@ -30,7 +30,7 @@ from calmline.storage.commitments import (
     tenant_zone,
 )
 from calmline.storage.database import DbSession, transaction
-from calmline.storage.events import append_event, conversation_stream, tenant_stream
+from calmline.storage.events import Message, append_event, conversation_stream, tenant_stream
 from calmline.storage.records import RecordFilter as RecordFilter  # the routes name it from here
 from calmline.storage.records import closed_conversation, closed_conversations
 from calmline.storage.tables import CommitmentRow, ConversationRow, Tenant

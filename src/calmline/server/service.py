@@ -26,14 +26,14 @@ from calmline.errors import BudgetExceededError, ConflictError, InputError, NotF
 from calmline.model import Conversation, Role, Turn
 from calmline.playbook import Playbook, load_playbook_text
 from calmline.records.record import build_record
-from calmline.server.bus import Message, Publish
+from calmline.server.bus import Publish
 from calmline.server.settings import ANALYSIS_BUDGET_SECONDS
 from calmline.server.turns import board_entry, turn_write
 from calmline.storage import alerts, conversations, turns
 from calmline.storage.audit import audit
 from calmline.storage.commitments import store_commitments
 from calmline.storage.database import DbSession, GroupCommit, reading, store_each, transaction
-from calmline.storage.events import append_event, conversation_stream, open_stream, tenant_stream
+from calmline.storage.events import Message, append_event, conversation_stream, open_stream, tenant_stream
 from calmline.storage.tables import AlertRow, ConversationRow, Tenant, TurnRow, utcnow
 from calmline.storage.tenant_lookup import set_playbook, update_settings
 from calmline.storage.tenants import tenant_by_id
@@ -350,8 +350,8 @@ class LiveService:
     def coach(self, actor: Actor, conversation_id: str, draft: str) -> Message:
         with self._lock(conversation_id), reading(self.database_url) as db:
             session = self._fresh(db, actor, conversation_id).session
-            previous = session.history[-1].text if session.history else None
-            clean = redact(draft, kinds=session.redaction_kinds, context=previous)[0]
+            # The answer quotes the draft as it would be stored: redacted like the turn it becomes.
+            clean = session.redact_next(draft)[0]
             deadline = time.monotonic() + self.analysis_budget
             return coach_session(clean, session, deadline).model_dump(mode="json")
 

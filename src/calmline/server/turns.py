@@ -7,7 +7,7 @@ from datetime import datetime
 from typing import Any
 
 from calmline.model import TurnAnalysis
-from calmline.server.bus import Message
+from calmline.storage.events import Message
 from calmline.storage.tables import ConversationRow
 from calmline.storage.turns import TurnWrite
 

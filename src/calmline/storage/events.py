@@ -10,6 +10,9 @@ from sqlalchemy.orm import Session
 
 from calmline.storage.tables import EventRow, StreamCounter, utcnow
 
+Message = dict[str, Any]
+"""A JSON object: an event as stored and published, and the views built from stored rows."""
+
 # Appends are on every turn's write path: statements built once, run on the session's connection
 # without the ORM's unit of work (building and flushing them cost more than the engine's analysis).
 _EVENTS = cast(Table, EventRow.__table__)  # typed as any FromClause

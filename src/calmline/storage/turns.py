@@ -12,11 +12,17 @@ from sqlalchemy import Row, Table, bindparam, insert, select, update
 from sqlalchemy.exc import IntegrityError
 
 from calmline.storage.database import DbSession
-from calmline.storage.events import NewEvent, conversation_stream, insert_events, reserve, tenant_stream
+from calmline.storage.events import (
+    Message,
+    NewEvent,
+    conversation_stream,
+    insert_events,
+    reserve,
+    tenant_stream,
+)
 from calmline.storage.tables import AlertRow, ConversationRow, TurnRow
 from calmline.storage.webhooks import enqueue
 
-Message = dict[str, Any]
 # What a turn's write raises when its id or index was stored meanwhile (by another worker, or a replay).
 DuplicateTurnError = IntegrityError
 
