@@ -156,30 +156,40 @@ class CpuClock:
     """CPU seconds so far: the whole machine's busy time, the server's (and its workers'), this process's."""
 
     machine: float
-    server: float
     client: float
+    processes: dict[str, float]
+    """Per server process (the server and, with --workers, each worker)."""
+
+    @property
+    def server(self) -> float:
+        return sum(self.processes.values())
 
     @classmethod
     def now(cls, server_pid: int) -> CpuClock:
         fields = [int(x) for x in Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:]]
         idle = fields[3] + fields[4]  # idle and iowait
-        server = 0
+        processes = {}
         for proc in server_processes(server_pid):
             try:
                 stat = (proc / "stat").read_text().rsplit(")", 1)[1].split()
-                server += int(stat[11]) + int(stat[12])  # utime, stime
+                processes[proc.name] = (int(stat[11]) + int(stat[12])) / TICK  # utime, stime
             except (OSError, IndexError):
                 continue
-        return cls((sum(fields[:8]) - idle) / TICK, server / TICK, _cpu_seconds())
+        return cls((sum(fields[:8]) - idle) / TICK, _cpu_seconds(), processes)
 
     def since(self, start: CpuClock, seconds: float) -> str:
         """The CPUs in use between ``start`` and now, by whom: the load the figures were taken under."""
         machine, server = (self.machine - start.machine) / seconds, (self.server - start.server) / seconds
         client = (self.client - start.client) / seconds
         other = max(0.0, machine - server - client)
+        # With several workers, how evenly the connections spread shows in each worker's share.
+        shares = [
+            (used - start.processes.get(pid, 0.0)) / seconds for pid, used in sorted(self.processes.items())
+        ]
+        split = f" = {' + '.join(f'{share:.2f}' for share in shares)}" if len(shares) > 1 else ""
         return (
-            f"{machine:.2f} of {os.cpu_count()} CPUs busy (server {server:.2f}, load generator {client:.2f}, "
-            f"other processes {other:.2f}); load average {os.getloadavg()[0]:.2f}"
+            f"{machine:.2f} of {os.cpu_count()} CPUs busy (server {server:.2f}{split}, load generator "
+            f"{client:.2f}, other processes {other:.2f}); load average {os.getloadavg()[0]:.2f}"
         )
 
 
