@@ -15,7 +15,9 @@ from tests.server.support import ServerProcess, Tenant
 from tests.server.test_api import _open, _turn
 
 # What a customer could paste: 20,000 characters (the API's limit) of numbers that each look like an SSN.
-HOSTILE = " ".join(f"{123 + n % 800:03d}-{45 + n % 50:02d}-{6789 + n % 3000:04d}" for n in range(1700))[:20_000]
+HOSTILE = " ".join(f"{123 + n % 800:03d}-{45 + n % 50:02d}-{6789 + n % 3000:04d}" for n in range(1700))[
+    :20_000
+]
 ORDINARY = "I've waited three weeks for my refund and nobody calls me back. When will it arrive?"
 ANSWER_WITHIN_S = 0.2
 
@@ -56,7 +58,9 @@ def test_health_and_another_tenant_are_answered_while_a_hostile_turn_is_analysed
     assert len(health) >= 3, "the hostile turns were answered before the other calls could overlap them"
     assert max(health) < ANSWER_WITHIN_S, f"/health waited {max(health):.3f} s behind a hostile turn"
     assert max(turns) < ANSWER_WITHIN_S, f"another tenant's turn waited {max(turns):.3f} s"
-    print(f"hostile: {len(health)} calls overlapped; worst /health {max(health):.3f} s, turn {max(turns):.3f} s")
+    print(
+        f"hostile: {len(health)} calls overlapped; worst /health {max(health):.3f} s, turn {max(turns):.3f} s"
+    )
 
 
 def test_analysis_past_its_budget_is_an_error_and_nothing_is_stored(
@@ -73,7 +77,9 @@ def test_analysis_past_its_budget_is_an_error_and_nothing_is_stored(
                 "detail": "the text could not be analysed within the time budget; it was not stored"
             }
             draft = client.post(
-                f"/v1/conversations/{cid}/drafts", json={"text": "Calm down."}, headers=tenant.headers("agent")
+                f"/v1/conversations/{cid}/drafts",
+                json={"text": "Calm down."},
+                headers=tenant.headers("agent"),
             )
             assert draft.status_code == 503
             view = client.get(f"/v1/conversations/{cid}", headers=tenant.headers("agent"))
@@ -86,3 +92,28 @@ def test_analysis_past_its_budget_is_an_error_and_nothing_is_stored(
         assert "not analysed within" in process.logs()
     finally:
         process.stop()
+
+
+def test_the_analysis_lock_serves_waiting_turns_first_come_first_served() -> None:
+    """A run of long turns re-asking for the analysis at once must not jump ahead of a turn already waiting
+    (with a plain lock the releasing thread usually won it back, and a short turn waited several long ones)."""
+    from calmline.server.service import _FirstComeLock
+
+    lock = _FirstComeLock()
+    lock.acquire()
+    served: list[str] = []
+
+    def short_turn() -> None:
+        lock.acquire()
+        served.append("short turn")
+        lock.release()
+
+    waiting = threading.Thread(target=short_turn)
+    waiting.start()
+    time.sleep(0.2)  # the short turn is now waiting for the lock
+    lock.release()
+    lock.acquire()  # the next long turn asks again at once
+    served.append("next long turn")
+    lock.release()
+    waiting.join(timeout=5)
+    assert served == ["short turn", "next long turn"]

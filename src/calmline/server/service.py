@@ -8,7 +8,7 @@ import threading
 import time
 import uuid
 import weakref
-from collections import OrderedDict
+from collections import OrderedDict, deque
 from collections.abc import Callable
 from concurrent import futures
 from dataclasses import dataclass, field
@@ -110,6 +110,38 @@ class _ConversationLock:
         self._lock.release()
 
 
+class _FirstComeLock:
+    """A lock that waiting threads get in the order they asked for it.
+
+    ``threading.Lock`` is not fair: a thread that releases it and asks again at once (the next of a run of
+    long turns) often wins it back, and a short turn of another tenant waiting for it waited two or three
+    long analyses (0.21 s) instead of the rest of one."""
+
+    def __init__(self) -> None:
+        self._turns = threading.Condition(threading.Lock())
+        self._waiting: deque[object] = deque()
+        self._held = False
+
+    def acquire(self, blocking: bool = True) -> bool:
+        with self._turns:
+            if not self._held and not self._waiting:
+                self._held = True
+                return True
+            if not blocking:
+                return False
+            ticket = object()
+            self._waiting.append(ticket)
+            self._turns.wait_for(lambda: not self._held and self._waiting[0] is ticket)
+            self._waiting.popleft()
+            self._held = True
+            return True
+
+    def release(self) -> None:
+        with self._turns:
+            self._held = False
+            self._turns.notify_all()
+
+
 @dataclass(frozen=True)
 class _Stored:
     result: Message
@@ -143,7 +175,7 @@ class LiveService:
         # throughput, only make every turn in progress finish late together (first come, first served
         # answers the same turns sooner on average), and each one more thread wanting the interpreter
         # lock makes the writer, whose every SQLite call lets go of that lock, wait longer to win it back.
-        self._analysing = threading.Lock()
+        self._analysing = _FirstComeLock()
         self._cache_turns = cache_turns
         self._held_turns = 0
 
