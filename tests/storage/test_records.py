@@ -9,14 +9,14 @@ from calmline.storage import commitments, records
 from calmline.storage.database import reading, transaction
 from calmline.storage.records import RecordFilter
 from calmline.storage.tables import utcnow
-from calmline.storage.tenant_lookup import (
+from calmline.storage.tenants import (
     all_tenants,
     set_playbook,
+    tenant_by_id,
     tenant_named,
     tenant_names,
     update_settings,
 )
-from calmline.storage.tenants import tenant_by_id
 from tests.storage.conftest import Tenants
 from tests.storage.support import alert_on, closed_conversation, new_conversation
 

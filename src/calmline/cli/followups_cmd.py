@@ -15,8 +15,7 @@ from calmline.storage.audit import audit
 from calmline.storage.commitments import commitment_view, find_commitments, mark_done, tenant_zone
 from calmline.storage.database import database_url, migrate, transaction
 from calmline.storage.tables import CommitmentRow, Tenant
-from calmline.storage.tenant_lookup import tenant_names
-from calmline.storage.tenants import find_tenant
+from calmline.storage.tenants import find_tenant, tenant_names
 
 
 def followups(

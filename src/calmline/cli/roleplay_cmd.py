@@ -306,8 +306,7 @@ def debrief_view(console: Console, result: RoleplayResult) -> None:
 def _store(result: RoleplayResult, tenant: str | None, database: str | None) -> str:
     from calmline.storage.database import database_url, migrate, transaction
     from calmline.storage.roleplay import store_finished
-    from calmline.storage.tenant_lookup import tenant_names
-    from calmline.storage.tenants import find_tenant
+    from calmline.storage.tenants import find_tenant, tenant_names
 
     url = database_url(database)
     migrate(url)

@@ -12,8 +12,15 @@ from rich.table import Table
 
 from calmline.storage.audit import audit
 from calmline.storage.database import DATABASE_URL_ENV, database_url, migrate, transaction
-from calmline.storage.tenant_lookup import all_tenants
-from calmline.storage.tenants import KeyRole, create_key, create_tenant, find_tenant, list_keys, revoke_key
+from calmline.storage.tenants import (
+    KeyRole,
+    all_tenants,
+    create_key,
+    create_tenant,
+    find_tenant,
+    list_keys,
+    revoke_key,
+)
 
 if TYPE_CHECKING:
     from fastapi import FastAPI

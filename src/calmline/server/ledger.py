@@ -31,8 +31,7 @@ from calmline.storage.commitments import (
 )
 from calmline.storage.database import DbSession, transaction
 from calmline.storage.events import Message, append_event, conversation_stream, tenant_stream
-from calmline.storage.records import RecordFilter as RecordFilter  # the routes name it from here
-from calmline.storage.records import closed_conversation, closed_conversations
+from calmline.storage.records import RecordFilter, closed_conversation, closed_conversations
 from calmline.storage.tables import CommitmentRow, ConversationRow, Tenant
 from calmline.storage.tenants import tenant_by_id
 from calmline.storage.webhooks import enqueue

@@ -35,8 +35,7 @@ from calmline.storage.commitments import store_commitments
 from calmline.storage.database import DbSession, GroupCommit, reading, store_each, transaction
 from calmline.storage.events import Message, append_event, conversation_stream, open_stream, tenant_stream
 from calmline.storage.tables import AlertRow, ConversationRow, Tenant, TurnRow, utcnow
-from calmline.storage.tenant_lookup import set_playbook, update_settings
-from calmline.storage.tenants import tenant_by_id
+from calmline.storage.tenants import set_playbook, tenant_by_id, update_settings
 from calmline.storage.turns import DuplicateTurnError, TurnWrite, store_turns
 from calmline.storage.webhooks import enqueue
 

@@ -1,4 +1,5 @@
-"""Tenants and their API keys: keys are random, shown once, and stored only as a SHA-256 hash."""
+"""Tenants (found by name or id, their settings and playbook) and their API keys: keys are random, shown
+once, and stored only as a SHA-256 hash."""
 
 from __future__ import annotations
 
@@ -6,7 +7,9 @@ import hashlib
 import re
 import secrets
 import uuid
+from collections.abc import Sequence
 from enum import StrEnum
+from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -35,7 +38,7 @@ def create_tenant(session: Session, name: str) -> tuple[Tenant, str]:
     """A new tenant and its first admin key (the raw key is returned once and never stored)."""
     if not _TENANT_NAME.match(name):
         raise InputError(f"tenant name {name!r}: use 1-100 letters, digits, spaces, '.', '_' or '-'")
-    if session.scalar(select(Tenant).where(Tenant.name == name)) is not None:
+    if tenant_named(session, name) is not None:
         raise InputError(f"tenant {name!r} already exists")
     tenant = Tenant(id=str(uuid.uuid4()), name=name, settings={})
     session.add(tenant)
@@ -46,7 +49,7 @@ def create_tenant(session: Session, name: str) -> tuple[Tenant, str]:
 
 
 def find_tenant(session: Session, name: str) -> Tenant:
-    tenant = session.scalar(select(Tenant).where(Tenant.name == name))
+    tenant = tenant_named(session, name)
     if tenant is None:
         raise InputError(f"no tenant named {name!r} (`calmline tenant create {name}` makes one)")
     return tenant
@@ -115,3 +118,30 @@ def board_head(session: Session, tenant_id: str) -> int:
     """The latest sequence number on the tenant's stream (0 before its first event)."""
     stream = tenant_stream(tenant_id)
     return session.scalar(select(StreamCounter.seq).where(StreamCounter.stream == stream)) or 0
+
+
+def tenant_named(session: Session, name: str) -> Tenant | None:
+    """The tenant called ``name``, or None (``tenants.find_tenant`` refuses a missing one instead)."""
+    return session.scalar(select(Tenant).where(Tenant.name == name))
+
+
+def tenant_names(session: Session, limit: int) -> list[str]:
+    """Up to ``limit`` tenants' names (two tell a command whether there is only one to choose)."""
+    return list(session.scalars(select(Tenant.name).limit(limit)))
+
+
+def all_tenants(session: Session) -> Sequence[Tenant]:
+    """Every tenant, by name."""
+    return session.scalars(select(Tenant).order_by(Tenant.name)).all()
+
+
+def set_playbook(tenant: Tenant, playbook_yaml: str) -> int:
+    """Store the tenant's new playbook; returns its version (one more than the last)."""
+    tenant.playbook_yaml = playbook_yaml
+    tenant.playbook_version += 1
+    return tenant.playbook_version
+
+
+def update_settings(tenant: Tenant, changes: dict[str, Any]) -> None:
+    """Merge ``changes`` into the tenant's settings (a new dict, so the JSON column sees the change)."""
+    tenant.settings = {**tenant.settings, **changes}

@@ -15,8 +15,7 @@ from calmline.demo import example_files
 from calmline.errors import CalmlineError
 from calmline.model import Role
 from calmline.storage.database import data_dir, migrate, transaction
-from calmline.storage.tenant_lookup import tenant_named
-from calmline.storage.tenants import create_key, create_tenant
+from calmline.storage.tenants import create_key, create_tenant, tenant_named
 from calmline.transcripts import read_transcript
 
 log = logging.getLogger("calmline.demo")

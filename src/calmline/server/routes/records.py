@@ -10,7 +10,6 @@ from fastapi.responses import HTMLResponse, Response
 from calmline.records.model import Override
 from calmline.server.deps import CurrentActor, LedgerDep, QaActor, QueryTime, ReviewerActor
 from calmline.server.inputs import OverrideIn
-from calmline.server.ledger import RecordFilter
 from calmline.server.models import (
     AggregateBody,
     JsonObject,
@@ -19,6 +18,7 @@ from calmline.server.models import (
     RecordSummary,
     ScorecardBody,
 )
+from calmline.storage.records import RecordFilter
 
 router = APIRouter(prefix="/v1", tags=["records"])
 EXPORT_TYPES = {"csv": "text/csv; charset=utf-8", "json": "application/json"}
