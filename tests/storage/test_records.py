@@ -1,9 +1,12 @@
-"""storage.records, storage.commitments and storage.tenant_lookup: tenant-scoped reads and their changes."""
+"""storage.records, storage.commitments and storage.tenants: tenant-scoped reads and their changes."""
 
 from __future__ import annotations
 
 from datetime import timedelta
 
+import pytest
+
+from calmline.errors import InputError
 from calmline.records.model import Commitment
 from calmline.storage import commitments, records
 from calmline.storage.database import reading, transaction
@@ -11,6 +14,7 @@ from calmline.storage.records import RecordFilter
 from calmline.storage.tables import utcnow
 from calmline.storage.tenants import (
     all_tenants,
+    chosen_tenant,
     set_playbook,
     tenant_by_id,
     tenant_named,
@@ -83,6 +87,9 @@ def test_tenants_are_found_by_id_and_name_and_change_their_settings(
         names = [t.name for t in all_tenants(db)]
         assert names == sorted(names) and a.name in names
         assert len(tenant_names(db, limit=2)) == 2
+        assert chosen_tenant(db, a.name) is a
+        with pytest.raises(InputError, match="several tenants: say which with --tenant"):
+            chosen_tenant(db, None)
         assert set_playbook(a, "company: {}\n") == 1
         assert set_playbook(a, "company: {name: Acme}\n") == 2
         update_settings(a, {"timezone": "Europe/Paris"})

@@ -15,7 +15,7 @@ from calmline.storage.audit import audit
 from calmline.storage.commitments import commitment_view, find_commitments, mark_done, tenant_zone
 from calmline.storage.database import database_url, migrate, transaction
 from calmline.storage.tables import CommitmentRow, Tenant
-from calmline.storage.tenants import find_tenant, tenant_names
+from calmline.storage.tenants import chosen_tenant, find_tenant
 
 
 def followups(
@@ -34,7 +34,8 @@ def followups(
     """List the promises agents made in closed conversations, soonest due first; or mark one done."""
     url = database_url(database)
     migrate(url)
-    tenant = _only_tenant(url, tenant)
+    with transaction(url) as db:
+        tenant = chosen_tenant(db, tenant).name
     if done is not None:
         _mark_done(url, tenant, done, note)
         return
@@ -54,18 +55,6 @@ def followups(
             view["id"][:8], view["owner"], view["what"], view["due"] or "(no time given)", view["status"]
         )
     Console().print(table)
-
-
-def _only_tenant(url: str, tenant: str | None) -> str:
-    if tenant is not None:
-        return tenant
-    with transaction(url) as db:
-        names = tenant_names(db, limit=2)
-    if len(names) != 1:
-        raise InputError(
-            "no tenant yet" if not names else "there are several tenants: say which with --tenant"
-        )
-    return names[0]
 
 
 def _mark_done(url: str, tenant: str, commitment_id: str, note: str | None) -> None:

@@ -306,21 +306,12 @@ def debrief_view(console: Console, result: RoleplayResult) -> None:
 def _store(result: RoleplayResult, tenant: str | None, database: str | None) -> str:
     from calmline.storage.database import database_url, migrate, transaction
     from calmline.storage.roleplay import store_finished
-    from calmline.storage.tenants import find_tenant, tenant_names
+    from calmline.storage.tenants import chosen_tenant
 
     url = database_url(database)
     migrate(url)
     with transaction(url) as db:
-        if tenant is None:
-            names = tenant_names(db, limit=2)
-            if len(names) != 1:
-                raise InputError(
-                    "no tenant yet: create one with calmline tenant create NAME"
-                    if not names
-                    else "there are several tenants: say which with --tenant"
-                )
-            tenant = names[0]
-        row = store_finished(db, find_tenant(db, tenant).id, result.model_dump(mode="json"), "cli")
+        row = store_finished(db, chosen_tenant(db, tenant).id, result.model_dump(mode="json"), "cli")
         return row.id
 
 

@@ -125,6 +125,21 @@ def tenant_named(session: Session, name: str) -> Tenant | None:
     return session.scalar(select(Tenant).where(Tenant.name == name))
 
 
+def chosen_tenant(session: Session, name: str | None) -> Tenant:
+    """The tenant called ``name``; without a name, the only tenant there is (a command's --tenant may be
+    left out until a second tenant exists)."""
+    if name is not None:
+        return find_tenant(session, name)
+    names = tenant_names(session, limit=2)
+    if len(names) != 1:
+        raise InputError(
+            "no tenant yet: create one with calmline tenant create NAME"
+            if not names
+            else "there are several tenants: say which with --tenant"
+        )
+    return find_tenant(session, names[0])
+
+
 def tenant_names(session: Session, limit: int) -> list[str]:
     """Up to ``limit`` tenants' names (two tell a command whether there is only one to choose)."""
     return list(session.scalars(select(Tenant.name).limit(limit)))
